@@ -1,0 +1,267 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Tmds.Linux;
+using static Init.Interop.Consts;
+using T = Tmds.Linux.LibC;
+
+namespace Init.Interop;
+
+/// <summary>
+/// Thin, safe wrappers over the system calls Init uses: string paths become NUL-terminated
+/// UTF-8 on the stack, EINTR is retried in one place, errors come back as -1 with
+/// <see cref="Errno"/> set (hot paths never throw).
+/// </summary>
+public static unsafe class Sys
+{
+    [ThreadStatic] private static int _errno;
+
+    /// <summary>errno of the last failed call made through this class on this thread.</summary>
+    public static int Errno => _errno;
+
+    private static int Fail(int errno) { _errno = errno; return -1; }
+    private static int TmdsErrno => T.errno;
+
+    /// <summary>Encodes <paramref name="s"/> as NUL-terminated UTF-8 into <paramref name="buffer"/> (or a new array when too long).</summary>
+    internal static Span<byte> Utf8Z(string s, Span<byte> buffer)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(s.Length) + 1;
+        if (max > buffer.Length) buffer = new byte[max];
+        int n = Encoding.UTF8.GetBytes(s, buffer);
+        buffer[n] = 0;
+        return buffer[..(n + 1)];
+    }
+
+    public static int Open(string path, int flags, int mode = 0)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[512]);
+        fixed (byte* pp = p)
+        {
+            while (true)
+            {
+                int fd = T.open(pp, flags | O_CLOEXEC, (ushort)mode);
+                if (fd >= 0) return fd;
+                int e = TmdsErrno;
+                if (e != EINTR) return Fail(e);
+            }
+        }
+    }
+
+    public static int Close(int fd) => T.close(fd) == 0 ? 0 : Fail(TmdsErrno);
+
+    public static int Read(int fd, Span<byte> buffer)
+    {
+        fixed (byte* b = buffer)
+        {
+            while (true)
+            {
+                long n = T.read(fd, b, buffer.Length);
+                if (n >= 0) return (int)n;
+                int e = TmdsErrno;
+                if (e != EINTR) return Fail(e);
+            }
+        }
+    }
+
+    public static int Write(int fd, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* b = data)
+        {
+            while (true)
+            {
+                long n = T.write(fd, b, data.Length);
+                if (n >= 0) return (int)n;
+                int e = TmdsErrno;
+                if (e != EINTR) return Fail(e);
+            }
+        }
+    }
+
+    /// <summary>Writes everything or fails; short writes are continued.</summary>
+    public static int WriteAll(int fd, ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            int n = Write(fd, data);
+            if (n < 0) return -1;
+            data = data[n..];
+        }
+        return 0;
+    }
+
+    public static int Pipe(out int readEnd, out int writeEnd, bool nonBlocking = false)
+    {
+        int* fds = stackalloc int[2];
+        int r = T.pipe2(fds, O_CLOEXEC | (nonBlocking ? O_NONBLOCK : 0));
+        readEnd = fds[0]; writeEnd = fds[1];
+        return r == 0 ? 0 : Fail(TmdsErrno);
+    }
+
+    public static int SetNonBlocking(int fd, bool on)
+    {
+        int flags = T.fcntl(fd, 3 /* F_GETFL */, 0);
+        if (flags < 0) return Fail(TmdsErrno);
+        flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        return T.fcntl(fd, 4 /* F_SETFL */, flags) < 0 ? Fail(TmdsErrno) : 0;
+    }
+
+    /// <summary>Clears FD_CLOEXEC so a spawned child inherits <paramref name="fd"/> at the same number.</summary>
+    public static int SetCloseOnExec(int fd, bool on) =>
+        T.fcntl(fd, 2 /* F_SETFD */, on ? 1 : 0) < 0 ? Fail(TmdsErrno) : 0;
+
+    public static int Dup2(int fd, int target) => T.dup3(fd, target, 0) < 0 ? Fail(TmdsErrno) : target;
+
+    public static int Kill(int pid, int signo) => T.kill(pid, signo) == 0 ? 0 : Fail(TmdsErrno);
+
+    public static int Flock(int fd, int op)
+    {
+        while (true)
+        {
+            if (Libc.flock(fd, op) == 0) return 0;
+            int e = Marshal.GetLastPInvokeError();
+            if (e != EINTR) return Fail(e);
+        }
+    }
+
+    public static int Rename(string from, string to)
+    {
+        Span<byte> a = Utf8Z(from, stackalloc byte[256]);
+        Span<byte> b = Utf8Z(to, stackalloc byte[256]);
+        fixed (byte* pa = a) fixed (byte* pb = b)
+            return Libc.rename(pa, pb) == 0 ? 0 : Fail(Marshal.GetLastPInvokeError());
+    }
+
+    public static int Mkdir(string path, int mode)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        fixed (byte* pp = p) return T.mkdir(pp, (ushort)mode) == 0 ? 0 : Fail(TmdsErrno);
+    }
+
+    public static int Mkfifo(string path, int mode)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        fixed (byte* pp = p) return T.mkfifo(pp, (ushort)mode) == 0 ? 0 : Fail(TmdsErrno);
+    }
+
+    public static int Unlink(string path)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        fixed (byte* pp = p) return T.unlink(pp) == 0 ? 0 : Fail(TmdsErrno);
+    }
+
+    public static int Chdir(string path)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        fixed (byte* pp = p) return T.chdir(pp) == 0 ? 0 : Fail(TmdsErrno);
+    }
+
+    public static int Chmod(string path, int mode)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        fixed (byte* pp = p) return T.chmod(pp, (ushort)mode) == 0 ? 0 : Fail(TmdsErrno);
+    }
+
+    /// <summary>stat(2) (following links): 0 and the file's mode, or -1.</summary>
+    public static int Stat(string path, out FileStat info)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        stat st;
+        fixed (byte* pp = p)
+        {
+            if (T.stat(pp, &st) != 0) { info = default; return Fail(TmdsErrno); }
+        }
+        info = new FileStat((ushort)st.st_mode, (ulong)st.st_dev, (ulong)st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size);
+        return 0;
+    }
+
+    /// <summary>lstat(2): the link itself.</summary>
+    public static int Lstat(string path, out FileStat info)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        stat st;
+        fixed (byte* pp = p)
+        {
+            if (T.lstat(pp, &st) != 0) { info = default; return Fail(TmdsErrno); }
+        }
+        info = new FileStat((ushort)st.st_mode, (ulong)st.st_dev, (ulong)st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size);
+        return 0;
+    }
+
+    public static string? Readlink(string path)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        byte* buf = stackalloc byte[4096];
+        fixed (byte* pp = p)
+        {
+            long n = T.readlink(pp, buf, 4096);
+            if (n < 0) { Fail(TmdsErrno); return null; }
+            return Encoding.UTF8.GetString(buf, (int)n);
+        }
+    }
+
+    /// <summary>waitpid(2) with EINTR retried: the pid reaped, 0 (WNOHANG, none ready) or -1.</summary>
+    public static int WaitPid(int pid, out int status, int options)
+    {
+        int st = 0;
+        while (true)
+        {
+            int r = Libc.waitpid(pid, &st, options);
+            if (r >= 0) { status = st; return r; }
+            int e = Marshal.GetLastPInvokeError();
+            if (e != EINTR) { status = 0; return Fail(e); }
+        }
+    }
+
+    /// <summary>A pidfd for <paramref name="pid"/> (Linux ≥ 5.3), O_CLOEXEC by definition, or -1.</summary>
+    public static int PidfdOpen(int pid)
+    {
+        long r = Libc.syscall(SYS_pidfd_open, pid, 0);
+        return r >= 0 ? (int)r : Fail(Marshal.GetLastPInvokeError());
+    }
+
+    public static int Prctl(int option, ulong arg2) =>
+        Libc.prctl(option, (nuint)arg2, 0, 0, 0) == 0 ? 0 : Fail(Marshal.GetLastPInvokeError());
+
+    public static int Reboot(int cmd) => Libc.reboot(cmd) == 0 ? 0 : Fail(Marshal.GetLastPInvokeError());
+
+    public static int GetPid() => T.getpid();
+    public static int GetPpid() => T.getppid();
+    public static int SetSid() => T.setsid() < 0 ? Fail(TmdsErrno) : 0;
+    public static void Sync() => T.sync();
+
+    public static int Fsync(int fd)
+    {
+        while (true)
+        {
+            if (T.fsync(fd) == 0) return 0;
+            int e = TmdsErrno;
+            if (e != EINTR) return Fail(e);
+        }
+    }
+
+    public static int Fchmod(int fd, int mode) => T.fchmod(fd, (ushort)mode) == 0 ? 0 : Fail(TmdsErrno);
+
+    /// <summary>Wall-clock time as (seconds, nanoseconds) since the Unix epoch.</summary>
+    public static (long Seconds, long Nanoseconds) RealTime()
+    {
+        Timespec ts;
+        Libc.clock_gettime(CLOCK_REALTIME, &ts);
+        return (ts.Seconds, ts.Nanoseconds);
+    }
+
+    /// <summary>Monotonic milliseconds, for timers and durations.</summary>
+    public static long MonotonicMs()
+    {
+        Timespec ts;
+        Libc.clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.Seconds * 1000 + ts.Nanoseconds / 1_000_000;
+    }
+}
+
+/// <summary>The parts of struct stat Init looks at.</summary>
+public readonly record struct FileStat(uint Mode, ulong Device, ulong Inode, long MtimeSeconds, long MtimeNanoseconds, long Size)
+{
+    public bool IsDirectory => (Mode & 0xF000) == 0x4000;
+    public bool IsRegular => (Mode & 0xF000) == 0x8000;
+    public bool IsFifo => (Mode & 0xF000) == 0x1000;
+    public bool IsOwnerExecutable => (Mode & 0x40) != 0;
+}

@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Init.Interop;
+using static Init.Interop.Consts;
+
+namespace Init.Runtime;
+
+/// <summary>What to start and with which process state; defaults are a service's.</summary>
+public sealed class SpawnRequest
+{
+    public const int Inherit = -1;
+    public const int Closed = -2;
+
+    /// <summary>Path of the program (searched in PATH when <see cref="SearchPath"/>).</summary>
+    public required string Path { get; init; }
+    /// <summary>argv, argv[0] included.</summary>
+    public required string[] Arguments { get; init; }
+    public string? WorkingDirectory { get; init; }
+    public int Stdin { get; init; } = Inherit;
+    public int Stdout { get; init; } = Inherit;
+    public int Stderr { get; init; } = Inherit;
+    /// <summary>Extra descriptors handed to the child: (our fd, the child's fd number).</summary>
+    public (int Source, int Target)[] ExtraFds { get; init; } = [];
+    public bool NewSession { get; init; } = true;
+    /// <summary>With <see cref="NewSession"/> off: put the child in a process group of its own.</summary>
+    public bool NewProcessGroup { get; init; }
+    public bool SearchPath { get; init; }
+    /// <summary>"NAME=value" entries; null passes our own environment on unchanged.</summary>
+    public IReadOnlyList<string>? Environment { get; init; }
+    /// <summary>The child's signal mask; empty unless a container passes on what it was started with.</summary>
+    public SignalSet SignalMask { get; init; }
+    /// <summary>Signals the child keeps ignored (only where we ignore them too); every other one is reset to SIG_DFL.</summary>
+    public SignalSet KeepIgnored { get; init; }
+}
+
+/// <summary>
+/// The one spawn path: glibc's posix_spawn (CLONE_VFORK; no managed code runs in the child),
+/// with an explicit signal mask, every signal reset to default (the runtime ignores SIGPIPE and
+/// SIG_IGN survives exec), a new session, stdio as asked and nothing else inherited.
+/// </summary>
+public static unsafe class Spawner
+{
+    /// <summary>Starts the child. Returns 0 and its pid, or an errno (ENOENT, EACCES, …) and pid 0.</summary>
+    public static int Spawn(SpawnRequest request, out int pid)
+    {
+        pid = 0;
+        byte* attr = stackalloc byte[SpawnAttrSize];
+        byte* actions = stackalloc byte[FileActionsSize];
+        byte* mask = stackalloc byte[SigsetSize];
+        byte* defaults = stackalloc byte[SigsetSize];
+        Libc.posix_spawnattr_init(attr);
+        Libc.posix_spawn_file_actions_init(actions);
+        var strings = new NativeStrings();
+        try
+        {
+            short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+            if (request.NewSession) flags |= POSIX_SPAWN_SETSID;
+            else if (request.NewProcessGroup) { flags |= POSIX_SPAWN_SETPGROUP; Libc.posix_spawnattr_setpgroup(attr, 0); }
+            Libc.posix_spawnattr_setflags(attr, flags);
+
+            Libc.sigemptyset(mask);
+            for (int s = 1; s <= 64; s++)
+                if (request.SignalMask.Contains(s)) Libc.sigaddset(mask, s);
+            Libc.posix_spawnattr_setsigmask(attr, mask);
+
+            Libc.sigfillset(defaults);
+            for (int s = 1; s <= 64; s++)
+                if (request.KeepIgnored.Contains(s)) Libc.sigdelset(defaults, s);
+            Libc.posix_spawnattr_setsigdefault(attr, defaults);
+
+            AddStdio(actions, request.Stdin, 0);
+            AddStdio(actions, request.Stdout, 1);
+            AddStdio(actions, request.Stderr, 2);
+            int highest = 2;
+            foreach (var (source, target) in request.ExtraFds)
+            {
+                // dup2 onto itself clears FD_CLOEXEC (glibc ≥ 2.29), so the same number works too.
+                Libc.posix_spawn_file_actions_adddup2(actions, source, target);
+                highest = Math.Max(highest, target);
+            }
+            if (request.WorkingDirectory is not null)
+                Libc.posix_spawn_file_actions_addchdir_np(actions, strings.Add(request.WorkingDirectory));
+            // Belt and braces: every fd of ours is O_CLOEXEC already.
+            Libc.posix_spawn_file_actions_addclosefrom_np(actions, highest + 1);
+
+            byte** argv = strings.AddArray(request.Arguments);
+            byte** envp = request.Environment is null ? Environ() : strings.AddArray(request.Environment);
+            byte* path = strings.Add(request.Path);
+            int child;
+            int rc = request.SearchPath
+                ? Libc.posix_spawnp(&child, path, actions, attr, argv, envp)
+                : Libc.posix_spawn(&child, path, actions, attr, argv, envp);
+            if (rc == 0) pid = child;
+            return rc;
+        }
+        finally
+        {
+            Libc.posix_spawn_file_actions_destroy(actions);
+            Libc.posix_spawnattr_destroy(attr);
+            strings.Dispose();
+        }
+    }
+
+    private static void AddStdio(byte* actions, int source, int target)
+    {
+        if (source == SpawnRequest.Closed) Libc.posix_spawn_file_actions_addclose(actions, target);
+        else if (source >= 0) Libc.posix_spawn_file_actions_adddup2(actions, source, target);
+    }
+
+    private static nint _environ;
+
+    /// <summary>The C library's own environ: the environment exactly as we received it.</summary>
+    private static byte** Environ()
+    {
+        if (_environ == 0)
+        {
+            byte* name = stackalloc byte[] { (byte)'e', (byte)'n', (byte)'v', (byte)'i', (byte)'r', (byte)'o', (byte)'n', 0 };
+            _environ = Libc.dlsym(0, name);
+        }
+        return _environ == 0 ? null : *(byte***)_environ;
+    }
+
+    /// <summary>Native copies of strings and string arrays, freed together.</summary>
+    private struct NativeStrings : IDisposable
+    {
+        private List<nint>? _blocks;
+
+        public byte* Add(string s)
+        {
+            int n = Encoding.UTF8.GetByteCount(s);
+            byte* p = (byte*)NativeMemory.Alloc((nuint)n + 1);
+            (_blocks ??= []).Add((nint)p);
+            Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
+            p[n] = 0;
+            return p;
+        }
+
+        public byte** AddArray(IReadOnlyList<string> items)
+        {
+            byte** array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(nint));
+            (_blocks ??= []).Add((nint)array);
+            for (int i = 0; i < items.Count; i++) array[i] = Add(items[i]);
+            array[items.Count] = null;
+            return array;
+        }
+
+        public void Dispose()
+        {
+            if (_blocks is null) return;
+            foreach (nint p in _blocks) NativeMemory.Free((void*)p);
+            _blocks = null;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text;
+using Init.Interop;
+using static Init.Interop.Consts;
+
+namespace Init.Supervision;
+
+/// <summary>
+/// A service's <c>supervise/</c> directory as runsv owns it: the lock, the <c>control</c> FIFO (both
+/// ends held, so readers never see EOF), the <c>ok</c> FIFO (read end held: "a supervisor is alive"),
+/// and <c>status</c>, <c>stat</c>, <c>pid</c> replaced atomically through <c>*.new</c> and rename.
+/// </summary>
+public sealed class SuperviseDirectory : IDisposable
+{
+    private readonly string _path;      // e.g. "/etc/sv/web/supervise" (may be a symlink)
+    private readonly string _label;     // "supervise/" or "log/supervise/", for messages
+    private int _lock = -1, _controlRead = -1, _controlWrite = -1, _ok = -1;
+    private int _lastPid = -1;
+
+    /// <param name="ownerDirectory">The service directory (or its log/).</param>
+    /// <param name="label">How runit names it in messages: "supervise" or "log/supervise".</param>
+    public SuperviseDirectory(string ownerDirectory, string label)
+    {
+        _path = Path.Combine(ownerDirectory, "supervise");
+        _label = label;
+        OwnerDirectory = ownerDirectory;
+    }
+
+    public string OwnerDirectory { get; }
+    public int ControlFd => _controlRead;
+
+    /// <summary>mkdir (following a dangling symlink to its target, e.g. on tmpfs) and take the lock.</summary>
+    public void Create(bool waitForLock)
+    {
+        if (Sys.Mkdir(_path, 0x1C0 /* 0700 */) < 0)
+        {
+            string? target = Sys.Readlink(_path);
+            if (target is not null)
+            {
+                string resolved = Path.IsPathRooted(target) ? target : Path.Combine(OwnerDirectory, target);
+                Sys.Mkdir(resolved, 0x1C0);
+            }
+            else if (Sys.Errno != ENOENT && Sys.Errno != EINVAL)
+                throw new SupervisorError($"unable to readlink ./{_label}", Sys.Errno);
+        }
+        _lock = Sys.Open(Path.Combine(_path, "lock"), O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT, 0x180 /* 0600 */);
+        if (_lock < 0) throw new SupervisorError($"unable to open {_label}/lock", Sys.Errno);
+        if (Sys.Flock(_lock, waitForLock ? LOCK_EX : LOCK_EX | LOCK_NB) < 0)
+            throw new SupervisorError($"unable to lock {_label}/lock", Sys.Errno);
+    }
+
+    /// <summary>Creates and opens <c>control</c>: the read end non-blocking, plus a write end we keep.</summary>
+    public void OpenControl()
+    {
+        string control = Path.Combine(_path, "control");
+        Sys.Mkfifo(control, 0x180);
+        if (Sys.Stat(control, out var st) < 0) throw new SupervisorError($"unable to stat {_label}/control", Sys.Errno);
+        if (!st.IsFifo) throw new SupervisorError($"{_label}/control exists but is not a fifo");
+        _controlRead = Sys.Open(control, O_RDONLY | O_NONBLOCK);
+        if (_controlRead < 0) throw new SupervisorError($"unable to open {_label}/control", Sys.Errno);
+        _controlWrite = Sys.Open(control, O_WRONLY | O_NONBLOCK);
+        if (_controlWrite < 0) throw new SupervisorError($"unable to open {_label}/control", Sys.Errno);
+    }
+
+    /// <summary>Creates <c>ok</c> and holds its read end: from now on sv sees a live supervisor.</summary>
+    public void OpenOk()
+    {
+        string ok = Path.Combine(_path, "ok");
+        Sys.Mkfifo(ok, 0x180);
+        _ok = Sys.Open(ok, O_RDONLY | O_NONBLOCK);
+        if (_ok < 0) throw new SupervisorError($"unable to read {_label}/ok", Sys.Errno);
+    }
+
+    /// <summary>Reads pending control bytes (non-blocking) into <paramref name="buffer"/>; 0 when none.</summary>
+    public int ReadControl(Span<byte> buffer)
+    {
+        int n = Sys.Read(_controlRead, buffer);
+        return n < 0 ? 0 : n;
+    }
+
+    /// <summary>Writes pid (when changed), stat and status, each through *.new and rename. Failures warn and are retried on the next change.</summary>
+    public void Publish(StatusRecord status, bool wantExit, Action<string, int> warn)
+    {
+        if (status.Pid != _lastPid)
+        {
+            string pidText = status.Pid != 0 ? status.Pid + "\n" : "";
+            if (Replace("pid", Encoding.ASCII.GetBytes(pidText), warn)) _lastPid = status.Pid;
+        }
+        Replace("stat", Encoding.ASCII.GetBytes(status.StatText(wantExit)), warn);
+        Span<byte> record = stackalloc byte[StatusRecord.Size];
+        status.Write(record);
+        Replace("status", record, warn);
+    }
+
+    private bool Replace(string name, ReadOnlySpan<byte> content, Action<string, int> warn)
+    {
+        string final = Path.Combine(_path, name);
+        string temp = final + ".new";
+        int fd = Sys.Open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0x1A4 /* 0644 */);
+        if (fd < 0) { warn($"unable to open {_label}/{name}.new", Sys.Errno); return false; }
+        int written = Sys.WriteAll(fd, content);
+        int errno = Sys.Errno;
+        Sys.Close(fd);
+        if (written < 0)
+        {
+            warn($"unable to write {_label}/{name}.new", errno);
+            Sys.Unlink(temp);
+            return false;
+        }
+        if (Sys.Rename(temp, final) < 0) { warn($"unable to rename {name}.new to {_label}/{name}", Sys.Errno); return false; }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (int fd in new[] { _ok, _controlWrite, _controlRead, _lock })
+            if (fd >= 0) Sys.Close(fd);
+        _ok = _controlWrite = _controlRead = _lock = -1;
+    }
+}

@@ -1,0 +1,47 @@
+using Init.Runtime;
+
+namespace Init.Applets;
+
+/// <summary>An applet: its name(s), entry point and one-line summary for <c>init --help</c>.</summary>
+public sealed record Applet(string Name, Func<string, string[], int> Main, string Summary, bool AnswersVersion = true, string[]? Aliases = null);
+
+/// <summary>The applets of the multi-call binary. Each lives in its own folder; this is the only place that names them all.</summary>
+public static class AppletTable
+{
+    public const string Version = "0.1.0";
+
+    public static readonly Applet[] All =
+    [
+        new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)"),
+    ];
+
+    public static readonly Applet Default = new("init", InitMain, "PID 1, container entrypoint, or `init APPLET ARGS`");
+
+    public static Applet? Find(string name)
+    {
+        foreach (var applet in All)
+            if (applet.Name == name || (applet.Aliases is { } aliases && Array.IndexOf(aliases, name) >= 0))
+                return applet;
+        return null;
+    }
+
+    private static int InitMain(string name, string[] args)
+    {
+        if (args is ["--help"] or ["-h"] or [])
+        {
+            Output.Out(Help());
+            return args.Length == 0 ? 100 : 0;
+        }
+        Output.Err($"init: fatal: unknown applet: {args[0]}\n{Help()}");
+        return 100;
+    }
+
+    public static string Help()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("usage: init APPLET [ARGS...]   or call the binary through a link named like the applet\n\napplets:\n");
+        foreach (var applet in All)
+            text.Append($"  {applet.Name,-12} {applet.Summary}\n");
+        return text.ToString();
+    }
+}

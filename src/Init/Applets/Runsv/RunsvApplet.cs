@@ -1,0 +1,48 @@
+using Init.Interop;
+using Init.Runtime;
+using Init.Supervision;
+using static Init.Interop.Consts;
+
+namespace Init.Applets.Runsv;
+
+/// <summary>
+/// <c>runsv dir</c>: supervise one service directory exactly as runit's runsv does, on runit's
+/// on-disk protocol. Exit: 0 after <c>x</c>, 1 usage, 111 start-up failure.
+/// </summary>
+public static class RunsvApplet
+{
+    public static int Run(string name, string[] args)
+    {
+        if (args.Length != 1 || args[0].StartsWith('-'))
+        {
+            Output.Err($"usage: {name} dir\n");
+            return 1;
+        }
+        string dir = args[0];
+        var diag = new Diagnostics($"runsv {dir}");
+        if (Sys.Stat(dir, out var st) < 0 || !st.IsDirectory)
+        {
+            diag.Fatal("unable to change to directory", Sys.Errno == 0 ? ENOTDIR : Sys.Errno);
+            return 111;
+        }
+        string full = Path.GetFullPath(dir);
+
+        using var loop = new EventLoop();
+        using var supervisor = new ServiceSupervisor(full, loop, diag);
+        int exitCode = 0;
+        supervisor.Finished = loop.Stop;
+        loop.OnSignal(SIGTERM, _ => supervisor.Exit());
+        try
+        {
+            supervisor.Start();
+        }
+        catch (SupervisorError e)
+        {
+            if (e.Errno != 0) diag.Fatal(e.Message, e.Errno); else diag.Fatal(e.Message);
+            return 111;
+        }
+        loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
+        loop.Run();
+        return exitCode;
+    }
+}

@@ -1,0 +1,38 @@
+using Init.Applets;
+using Init.Runtime;
+
+namespace Init;
+
+/// <summary>
+/// One native executable, many tools: the applet is the basename of argv[0] (a symlink named
+/// runsv, sv, …) or the first argument (<c>init sv status web</c>).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        string invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
+        var applet = AppletTable.Find(invokedAs);
+        if (applet is null && args.Length > 0 && AppletTable.Find(args[0]) is { } named)
+        {
+            applet = named;
+            invokedAs = args[0];
+            args = args[1..];
+        }
+        applet ??= AppletTable.Default;
+        if (args is ["--version"] && applet.AnswersVersion)
+        {
+            Output.Out($"{invokedAs} (Init) {AppletTable.Version}\n");
+            return 0;
+        }
+        try
+        {
+            return applet.Main(invokedAs, args);
+        }
+        catch (Exception e)
+        {
+            Output.Err($"{invokedAs}: fatal: internal error: {e.GetType().Name}: {e.Message}\n");
+            return 111;
+        }
+    }
+}
