@@ -27,6 +27,16 @@ public static class AppletTable
 
     private static int InitMain(string name, string[] args)
     {
+        if (args is ["--list"])
+        {
+            // One name per line: the links a full installation creates (used by build.cake's Publish).
+            foreach (var applet in All)
+            {
+                Output.Out(applet.Name + "\n");
+                foreach (var alias in applet.Aliases ?? []) Output.Out(alias + "\n");
+            }
+            return 0;
+        }
         if (args is ["--help"] or ["-h"] or [])
         {
             Output.Out(Help());

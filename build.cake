@@ -1,0 +1,109 @@
+// Init's build: dotnet cake --target=<Target>
+//   Build    compile everything (warnings are errors)
+//   Publish  NativeAOT binary + applet links into artifacts/bin
+//   Test     Publish, then the NUnit suite against the native binary; prints "N passed, N failed"
+//   Bench    side-by-side benchmarks with runit / tini (prints ratios)
+//   Demo     a runsvdir tree of sample services, shown with sv status, then shut down
+//   Image    a bootable initramfs (images/build-initramfs.sh)
+//   Boot     boot that initramfs under QEMU (software emulation, serial console)
+
+var target = Argument("target", "Test");
+var configuration = Argument("configuration", "Release");
+var filter = Argument("filter", "");
+var root = MakeAbsolute(Directory("."));
+var bin = root.Combine("artifacts/bin");
+var results = root.Combine("artifacts/test-results");
+
+Task("Clean").Does(() =>
+{
+    CleanDirectories("./artifacts");
+    CleanDirectories("./src/**/bin");
+    CleanDirectories("./src/**/obj");
+    CleanDirectories("./tests/**/bin");
+    CleanDirectories("./tests/**/obj");
+});
+
+Task("Build").Does(() =>
+{
+    DotNetBuild("./Init.sln", new DotNetBuildSettings { Configuration = configuration });
+});
+
+Task("Publish").Does(() =>
+{
+    DotNetPublish("./src/Init/Init.csproj", new DotNetPublishSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = bin,
+    });
+    // One link per applet name, as the binary itself lists them.
+    var init = bin.CombineWithFilePath("init").FullPath;
+    StartProcess(init, new ProcessSettings { Arguments = "--list", RedirectStandardOutput = true }, out var names);
+    foreach (var name in names.Where(n => !string.IsNullOrWhiteSpace(n)))
+    {
+        var link = bin.CombineWithFilePath(name.Trim()).FullPath;
+        if (System.IO.File.Exists(link) || System.IO.Directory.Exists(link)) System.IO.File.Delete(link);
+        System.IO.File.CreateSymbolicLink(link, "init");
+    }
+    Information($"published {init} with {names.Count()} applet links");
+});
+
+Task("Test").IsDependentOn("Publish").Does(() =>
+{
+    CleanDirectory(results);
+    var settings = new DotNetTestSettings
+    {
+        Configuration = configuration,
+        ResultsDirectory = results,
+        Loggers = new[] { "trx;LogFileName=results.trx", "console;verbosity=normal" },
+        EnvironmentVariables = new Dictionary<string, string> { ["INIT_BIN_DIR"] = bin.FullPath },
+    };
+    if (!string.IsNullOrEmpty(filter)) settings.Filter = filter;
+    Exception failure = null;
+    try { DotNetTest("./tests/Init.Tests/Init.Tests.csproj", settings); }
+    catch (Exception e) { failure = e; }
+
+    // The closing line CI reads: "N passed, N failed[, N skipped]".
+    var trx = System.IO.Path.Combine(results.FullPath, "results.trx");
+    int passed = 0, failed = 0, skipped = 0;
+    if (System.IO.File.Exists(trx))
+    {
+        var doc = System.Xml.Linq.XDocument.Load(trx);
+        foreach (var r in doc.Descendants().Where(e => e.Name.LocalName == "UnitTestResult"))
+        {
+            switch ((string)r.Attribute("outcome"))
+            {
+                case "Passed": passed++; break;
+                case "NotExecuted": skipped++; break;
+                default: failed++; break;
+            }
+        }
+    }
+    else if (failure != null) failed = 1;
+    System.Console.WriteLine(skipped > 0 ? $"{passed} passed, {failed} failed, {skipped} skipped" : $"{passed} passed, {failed} failed");
+    if (failure != null || failed > 0) throw new Exception("tests failed");
+});
+
+Task("Bench").IsDependentOn("Publish").Does(() =>
+{
+    DotNetRun("./tests/Bench/Bench.csproj", new ProcessArgumentBuilder().Append(bin.FullPath), new DotNetRunSettings { Configuration = configuration });
+});
+
+Task("Demo").IsDependentOn("Publish").Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"stages/demo.sh {bin.FullPath}" });
+    if (exit != 0) throw new Exception($"demo failed ({exit})");
+});
+
+Task("Image").IsDependentOn("Publish").Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"images/build-initramfs.sh {bin.FullPath}" });
+    if (exit != 0) throw new Exception($"image build failed ({exit})");
+});
+
+Task("Boot").IsDependentOn("Image").Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = "images/boot.sh" });
+    if (exit != 0) throw new Exception($"boot failed ({exit})");
+});
+
+RunTarget(target);
