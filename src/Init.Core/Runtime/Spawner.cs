@@ -31,6 +31,8 @@ public sealed class SpawnRequest
     public SignalSet SignalMask { get; init; }
     /// <summary>Signals the child keeps ignored (only where we ignore them too); every other one is reset to SIG_DFL.</summary>
     public SignalSet KeepIgnored { get; init; }
+    /// <summary>A terminal fd whose foreground process group becomes the child's new group (tini's tcsetpgrp); -1 = none.</summary>
+    public int ForegroundTerminal { get; init; } = -1;
 }
 
 /// <summary>
@@ -78,6 +80,8 @@ public static unsafe class Spawner
                 Libc.posix_spawn_file_actions_adddup2(actions, source, target);
                 highest = Math.Max(highest, target);
             }
+            if (request.ForegroundTerminal >= 0)
+                Libc.posix_spawn_file_actions_addtcsetpgrp_np(actions, request.ForegroundTerminal);
             if (request.WorkingDirectory is not null)
                 Libc.posix_spawn_file_actions_addchdir_np(actions, strings.Add(request.WorkingDirectory));
             // Belt and braces: every fd of ours is O_CLOEXEC already.

@@ -13,6 +13,7 @@ public static class AppletTable
     public static readonly Applet[] All =
     [
         new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)"),
+        new("container", Container.ContainerApplet.Run, "container entrypoint for one child: init [-s -g -e CODE …] -- cmd (tini, dumb-init)", AnswersVersion: false, Aliases: ["tini", "dumb-init"]),
     ];
 
     public static readonly Applet Default = new("init", InitMain, "PID 1, container entrypoint, or `init APPLET ARGS`");
@@ -42,6 +43,8 @@ public static class AppletTable
             Output.Out(Help());
             return args.Length == 0 ? 100 : 0;
         }
+        // `init -- cmd` / `init -s -g -- cmd`: container entrypoint (tini-compatible).
+        if (Container.ContainerApplet.Claims(args)) return Container.ContainerApplet.Run(name, args);
         Output.Err($"init: fatal: unknown applet: {args[0]}\n{Help()}");
         return 100;
     }
