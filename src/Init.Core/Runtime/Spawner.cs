@@ -65,9 +65,11 @@ public static unsafe class Spawner
                 if (request.SignalMask.Contains(s)) Libc.sigaddset(mask, s);
             Libc.posix_spawnattr_setsigmask(attr, mask);
 
-            Libc.sigfillset(defaults);
-            for (int s = 1; s <= 64; s++)
-                if (request.KeepIgnored.Contains(s)) Libc.sigdelset(defaults, s);
+            // Raw bits, not sigfillset: glibc's sigfillset leaves out its internal signals 32 and 33,
+            // and its spawn child then sets them to SIG_IGN (they have handlers here), which
+            // survives exec; every child would start with SigIgn 0x180000000.
+            Libc.sigemptyset(defaults);
+            *(ulong*)defaults = ~request.KeepIgnored.Bits;
             Libc.posix_spawnattr_setsigdefault(attr, defaults);
 
             AddStdio(actions, request.Stdin, 0);
