@@ -1,0 +1,75 @@
+namespace Init.Tests.Container;
+
+/// <summary>Every catchable signal reaches the child (with -g / dumb-init's setsid mode: its whole group), ours side by side with the originals.</summary>
+[TestFixture, NonParallelizable]
+public sealed class SignalForwardingTests
+{
+    private static readonly (int Number, string Name)[] Signals =
+        [(15, "TERM"), (2, "INT"), (1, "HUP"), (10, "USR1"), (12, "USR2"), (3, "QUIT"), (28, "WINCH")];
+
+    [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(30_000)]
+    public void The_child_sees_each_forwarded_signal(string which)
+    {
+        using var e = Entrypoint.WithDummy(which, ["--"]);
+        Assert.That(e.WaitFor(() => e.ReadyCount == 1), Is.True, "child never started");
+
+        foreach (var (number, name) in Signals)
+        {
+            e.Signal(number);
+            Assert.That(e.WaitFor(() => e.LogLines.Contains($"child {name}")), Is.True, $"child never saw SIG{name}; log: {string.Join(", ", e.LogLines)}");
+        }
+
+        File.WriteAllText(e.Stop, "");
+        Assert.That(e.WaitExit(), Is.Zero);
+    }
+
+    [TestCase(Entrypoint.Ours, "-g"), TestCase(Entrypoint.Tini, "-g"), TestCase(Entrypoint.OursDumb, "--"), TestCase(Entrypoint.DumbInit, "--")]
+    [CancelAfter(30_000)]
+    public void With_process_group_forwarding_the_whole_group_sees_each_signal(string which, string option)
+    {
+        using var e = Entrypoint.WithDummy(which, option == "--" ? ["--"] : [option, "--"], grandchild: true);
+        Assert.That(e.WaitFor(() => e.ReadyCount == 2), Is.True, "child and grandchild never started");
+
+        foreach (var (number, name) in Signals)
+        {
+            e.Signal(number);
+            Assert.That(e.WaitFor(() => e.LogLines.Contains($"child {name}") && e.LogLines.Contains($"grandchild {name}")), Is.True,
+                $"SIG{name} did not reach the group; log: {string.Join(", ", e.LogLines)}");
+        }
+
+        File.WriteAllText(e.Stop, "");
+        Assert.That(e.WaitExit(), Is.Zero);
+    }
+
+    [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(30_000)]
+    public void Without_process_group_forwarding_only_the_child_sees_the_signal(string which)
+    {
+        using var e = Entrypoint.WithDummy(which, ["--"], grandchild: true);
+        Assert.That(e.WaitFor(() => e.ReadyCount == 2), Is.True, "child and grandchild never started");
+
+        e.Signal(10);
+        Assert.That(e.WaitFor(() => e.LogLines.Contains("child USR1")), Is.True);
+        e.Signal(12);
+        Assert.That(e.WaitFor(() => e.LogLines.Contains("child USR2")), Is.True);
+
+        Assert.That(e.LogLines.Where(l => l.StartsWith("grandchild")), Is.Empty);
+        File.WriteAllText(e.Stop, "");
+        Assert.That(e.WaitExit(), Is.Zero);
+    }
+
+    [TestCase(Entrypoint.OursDumb), TestCase(Entrypoint.DumbInit), CancelAfter(30_000)]
+    public void A_rewritten_signal_arrives_as_its_replacement_and_a_signal_rewritten_to_0_is_dropped(string which)
+    {
+        using var e = Entrypoint.WithDummy(which, ["--rewrite", "10:12", "-r", "1:0"]);
+        Assert.That(e.WaitFor(() => e.ReadyCount == 1), Is.True);
+
+        e.Signal(10); // arrives as USR2
+        e.Signal(1);  // dropped
+        e.Signal(28); // unchanged: once it is logged, the earlier ones have been handled too
+        Assert.That(e.WaitFor(() => e.LogLines.Contains("child WINCH")), Is.True);
+
+        Assert.That(e.LogLines, Does.Contain("child USR2").And.Not.Contain("child USR1").And.Not.Contain("child HUP"));
+        File.WriteAllText(e.Stop, "");
+        Assert.That(e.WaitExit(), Is.Zero);
+    }
+}
