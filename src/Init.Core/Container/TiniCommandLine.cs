@@ -15,7 +15,7 @@ public static class TiniCommandLine
     /// <summary>The version line scripts parse: tini's, naming the release whose behaviour we follow.</summary>
     public static string VersionLine(string initVersion) => "tini version 0.19.0 - Init " + initVersion;
 
-    public static ParseResult Parse(string name, string[] args, Func<string, string?> env, string initVersion)
+    public static ParseResult Parse(string name, string argv0, string[] args, Func<string, string?> env, string initVersion)
     {
         if (args is ["--version"])
         {
@@ -32,8 +32,8 @@ public static class TiniCommandLine
             if (arg.StartsWith("--wait-descendants", StringComparison.Ordinal))
             {
                 string? value = arg.Length > 18 && arg[18] == '=' ? arg[19..] : arg.Length == 18 && i + 1 < args.Length ? args[++i] : null;
-                if (arg.Length > 18 && arg[18] != '=') return Usage(name, $"{name}: unrecognized option '{arg}'");
-                if (value is null) return Usage(name, $"{name}: option '--wait-descendants' requires an argument");
+                if (arg.Length > 18 && arg[18] != '=') return Usage(name, $"{argv0}: unrecognized option '{arg}'");
+                if (value is null) return Usage(name, $"{argv0}: option '--wait-descendants' requires an argument");
                 if (!Grace.TryParse(value, out long ms)) return Fatal($"Not a valid option for --wait-descendants: {value}");
                 options.DescendantGraceMs = ms;
                 continue;
@@ -51,7 +51,7 @@ public static class TiniCommandLine
                     case 'g': options.SignalProcessGroup = true; break;
                     case 'p' or 'e':
                         string? optarg = j + 1 < arg.Length ? arg[(j + 1)..] : i + 1 < args.Length ? args[++i] : null;
-                        if (optarg is null) return Usage(name, $"{name}: option requires an argument -- '{c}'");
+                        if (optarg is null) return Usage(name, $"{argv0}: option requires an argument -- '{c}'");
                         if (c == 'p')
                         {
                             options.ParentDeathSignal = SignalNames.Parse(optarg);
@@ -62,7 +62,7 @@ public static class TiniCommandLine
                         else return Fatal($"Not a valid option for -e: {optarg}");
                         j = arg.Length;
                         break;
-                    default: return Usage(name, $"{name}: invalid option -- '{c}'");
+                    default: return Usage(name, $"{argv0}: invalid option -- '{c}'");
                 }
             }
         }

@@ -13,9 +13,12 @@ public static class ContainerApplet
     {
         // Before anything registers a signal handler: what the child must get back.
         var inherited = InheritedSignals.Capture();
+        // getopt's messages (and dumb-init's usage) name argv[0] as given, e.g. "/usr/bin/tini".
+        string argv0 = Environment.GetCommandLineArgs()[0];
+        if (Path.GetFileName(argv0) != name) argv0 = name;
         var parsed = name == "dumb-init"
-            ? DumbInitCommandLine.Parse(name, args, Environment.GetEnvironmentVariable, AppletTable.Version)
-            : TiniCommandLine.Parse(name, args, Environment.GetEnvironmentVariable, AppletTable.Version);
+            ? DumbInitCommandLine.Parse(argv0, args, Environment.GetEnvironmentVariable, AppletTable.Version)
+            : TiniCommandLine.Parse(name, argv0, args, Environment.GetEnvironmentVariable, AppletTable.Version);
         if (parsed.Options is not { } options) return parsed.ExitCode;
         return new SingleChild(options, inherited).Run();
     }

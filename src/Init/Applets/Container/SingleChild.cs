@@ -83,6 +83,18 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             if (rc is ENOTTY or ENXIO && terminal >= 0) { terminal = -1; continue; }
             break;
         }
+        // execvp runs a file without #! through /bin/sh; glibc's posix_spawnp no longer does (ENOEXEC).
+        if (rc == ENOEXEC && ProgramPath.Find(program) is { } script)
+            rc = Spawner.Spawn(new SpawnRequest
+            {
+                Path = "/bin/sh",
+                Arguments = ["/bin/sh", script, .. options.Command[1..]],
+                NewSession = options.NewSession,
+                NewProcessGroup = _tiniMode,
+                SignalMask = _tiniMode ? inherited.Mask : SignalSet.Empty,
+                KeepIgnored = keepIgnored,
+                ForegroundTerminal = terminal,
+            }, out _child);
         if (rc == 0)
         {
             if (_tiniMode) _tini.Info($"Spawned child process '{program}' with pid '{_child}'");
@@ -98,7 +110,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         return rc switch { ENOENT => 127, EACCES => 126, _ => 1 };
     }
 
-    private const int ENOTTY = 25;
+    private const int ENOTTY = 25, ENOEXEC = 8;
 
     // ---- signals -----------------------------------------------------------------------
 
