@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace Init.Bench;
+
+/// <summary>
+/// Container entrypoints side by side: ours (as <c>init --</c>, and through its tini and dumb-init
+/// links) against Debian's tini and dumb-init. (1) Start-up and exec overhead: wall time of
+/// <c>ENTRYPOINT -- /bin/true</c>. (2) Reaping throughput: as PID 1 of a new PID namespace, the
+/// child makes 2,000 orphans that exit at once and waits until the reaper has collected them all.
+/// </summary>
+public static class ContainerBench
+{
+    private const int TrueRuns = 200;
+    private const int Orphans = 2000;
+    private const int ReapRuns = 5;
+
+    private const string OrphanScript = """
+        use POSIX;
+        my $mid = fork();
+        if ($mid == 0) { for (1 .. $ARGV[0]) { POSIX::_exit(0) if fork() == 0; } POSIX::_exit(0); }
+        waitpid($mid, 0);
+        until (scalar(my @p = glob "/proc/[0-9]*") == 2) { select(undef, undef, undef, 0.001); }
+        exit 0;
+        """;
+
+    private static (string Name, string File, string[] Options)[] Contenders(string bin) =>
+    [
+        ("tini", "/usr/bin/tini", ["-s", "--"]),
+        ("dumb-init", "/usr/bin/dumb-init", []),
+        ("ours: init --", Path.Combine(bin, "init"), ["-s", "--"]),
+        ("ours: tini link", Path.Combine(bin, "tini"), ["-s", "--"]),
+        ("ours: dumb-init link", Path.Combine(bin, "dumb-init"), []),
+    ];
+
+    public static void Run(string bin)
+    {
+        var contenders = Contenders(bin);
+
+        // Interleaved rounds so machine load hits every contender alike.
+        var total = new double[contenders.Length];
+        for (int round = 0; round < TrueRuns; round++)
+            for (int i = 0; i < contenders.Length; i++)
+                total[i] += Time(contenders[i].File, [.. contenders[i].Options, "/bin/true"]);
+        Console.WriteLine($"-- `ENTRYPOINT -- /bin/true`, mean wall time of {TrueRuns} runs (spawned from .NET; the same overhead for all)");
+        for (int i = 0; i < contenders.Length; i++)
+            Console.WriteLine($"{contenders[i].Name,-22} {total[i] / TrueRuns,8:0.00} ms   vs tini {Measure.Ratio(total[i], total[0])}");
+
+        var reap = new List<double>[contenders.Length];
+        for (int i = 0; i < contenders.Length; i++) reap[i] = [];
+        for (int round = 0; round < ReapRuns; round++)
+            for (int i = 0; i < contenders.Length; i++)
+                reap[i].Add(Time("/usr/bin/unshare", ["--fork", "--pid", "--mount-proc", contenders[i].File, .. contenders[i].Options, "/usr/bin/perl", "-e", OrphanScript, Orphans.ToString()]));
+        Console.WriteLine($"-- reaping {Orphans} orphans as PID 1 (unshare), median of {ReapRuns} runs: start to last orphan reaped and exit");
+        double tiniReap = Median(reap[0]);
+        for (int i = 0; i < contenders.Length; i++)
+        {
+            double m = Median(reap[i]);
+            Console.WriteLine($"{contenders[i].Name,-22} {m,8:0.0} ms   {Orphans / (m / 1000),8:0} orphans/s   vs tini {Measure.Ratio(m, tiniReap)}");
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static double Time(string file, string[] args)
+    {
+        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(info)!;
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        double ms = sw.Elapsed.TotalMilliseconds;
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: exit {p.ExitCode}: {err}");
+        return ms;
+    }
+}
