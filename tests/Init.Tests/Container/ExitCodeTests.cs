@@ -126,3 +126,35 @@ public sealed class ExitCodeTests
         Assert.That(version.Stdout, Does.StartWith("tini version 0.19.0"));
     }
 }
+
+/// <summary>tini's verbosity levels: the same lines from ours and from tini.</summary>
+[TestFixture]
+public sealed class VerbosityTests
+{
+    [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(20_000)]
+    public void Two_v_flags_print_tinis_info_lines_on_stdout(string which)
+    {
+        var r = Run.Command(Entrypoint.Program(which), "-s", "-vv", "--", "/bin/sh", "-c", "exit 4");
+
+        Assert.That(r.ExitCode, Is.EqualTo(4));
+        Assert.That(r.Stdout, Does.Match(@"^\[INFO  tini \(\d+\)\] Spawned child process '/bin/sh' with pid '\d+'\n"));
+        Assert.That(r.Stdout, Does.Match(@"\[INFO  tini \(\d+\)\] Main child exited normally \(with status '4'\)\n$"));
+    }
+
+    [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(20_000)]
+    public void TINI_VERBOSITY_0_silences_the_reaper_warning(string which)
+    {
+        var r = Run.Command(Entrypoint.Program(which), ["--", "/bin/true"], environment: new Dictionary<string, string?> { ["TINI_VERBOSITY"] = "0" });
+
+        Assert.That((r.ExitCode, r.Stderr, r.Stdout), Is.EqualTo((0, "", "")));
+    }
+
+    [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(20_000)]
+    public void A_child_killed_by_a_signal_is_reported_with_strsignals_text(string which)
+    {
+        var r = Run.Command(Entrypoint.Program(which), "-s", "-vv", "--", "/bin/sh", "-c", "kill -TERM $$");
+
+        Assert.That(r.ExitCode, Is.EqualTo(143));
+        Assert.That(r.Stdout, Does.Match(@"\[INFO  tini \(\d+\)\] Main child exited with signal \(with signal 'Terminated'\)\n$"));
+    }
+}

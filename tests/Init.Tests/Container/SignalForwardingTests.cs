@@ -1,3 +1,5 @@
+using Init.Tests.Support;
+
 namespace Init.Tests.Container;
 
 /// <summary>Every catchable signal reaches the child (with -g / dumb-init's setsid mode: its whole group), ours side by side with the originals.</summary>
@@ -69,6 +71,35 @@ public sealed class SignalForwardingTests
         Assert.That(e.WaitFor(() => e.LogLines.Contains("child WINCH")), Is.True);
 
         Assert.That(e.LogLines, Does.Contain("child USR2").And.Not.Contain("child USR1").And.Not.Contain("child HUP"));
+        File.WriteAllText(e.Stop, "");
+        Assert.That(e.WaitExit(), Is.Zero);
+    }
+}
+
+/// <summary>dumb-init's job control: SIGTSTP stops the child's group (as SIGSTOP), then dumb-init itself; SIGCONT resumes.</summary>
+[TestFixture, NonParallelizable]
+public sealed class JobControlTests
+{
+    private static char State(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[stat.LastIndexOf(')') + 2];
+    }
+
+    [TestCase(Entrypoint.OursDumb), TestCase(Entrypoint.DumbInit), CancelAfter(30_000)]
+    public void SIGTSTP_stops_the_child_and_the_entrypoint_and_SIGCONT_resumes_the_child(string which)
+    {
+        using var e = Entrypoint.WithDummy(which, ["--"], pidNamespace: false);
+        Assert.That(e.WaitFor(() => e.ReadyCount == 1), Is.True);
+        int entrypoint = e.Pid;
+        int child = int.Parse(File.ReadAllText($"/proc/{entrypoint}/task/{entrypoint}/children").Trim());
+
+        e.Signal(20); // SIGTSTP
+
+        Assert.That(e.WaitFor(() => State(child) == 'T' && State(entrypoint) == 'T', 5000), Is.True,
+            $"child {State(child)}, entrypoint {State(entrypoint)}");
+        e.Signal(18); // SIGCONT: the entrypoint resumes and forwards it to the group
+        Assert.That(e.WaitFor(() => State(child) != 'T' && State(entrypoint) != 'T', 5000), Is.True);
         File.WriteAllText(e.Stop, "");
         Assert.That(e.WaitExit(), Is.Zero);
     }

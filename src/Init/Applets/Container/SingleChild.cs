@@ -185,8 +185,23 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
 
     // ---- exits -------------------------------------------------------------------------
 
+    /// <summary>
+    /// Orphans come in bursts (a shell's pipeline, a forking server): after a sweep that found one,
+    /// look again soon instead of after the full interval, so zombies never pile up for long.
+    /// </summary>
+    private void SweepSoon()
+    {
+        if (_quickSweepPending || _childExited) return;
+        _quickSweepPending = true;
+        _loop.After(QuickSweepMs, () => { _quickSweepPending = false; _loop.Sweep(); });
+    }
+
+    private bool _quickSweepPending;
+    private const long QuickSweepMs = 5;
+
     private void OnOrphanReaped(int pid, int status)
     {
+        SweepSoon();
         if (_tiniMode)
         {
             _tini.Debug($"Reaped child with pid: '{pid}'");
