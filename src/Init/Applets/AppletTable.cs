@@ -13,6 +13,8 @@ public static class AppletTable
     public static readonly Applet[] All =
     [
         new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)"),
+        new("runsvdir", Runsvdir.RunsvdirApplet.Run, "start and stop a runsv for each service directory (runit's runsvdir)"),
+        new("sv", Sv.SvApplet.Run, "control and query services (runit's sv; LSB init script through a link)"),
         new("container", Container.ContainerApplet.Run, "container entrypoint for one child: init [-s -g -e CODE …] -- cmd (tini, dumb-init)", AnswersVersion: false, Aliases: ["tini", "dumb-init"]),
     ];
 
