@@ -78,4 +78,15 @@ public sealed class ProcessStateTests
     private static void AssertExits(int pid) =>
         Assert.That(Run.Until(() => !Directory.Exists($"/proc/{pid}") || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), 5000), Is.True,
             "the entrypoint did not exit after its child");
+
+    [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(20_000)]
+    public void On_a_terminal_the_childs_process_group_becomes_the_foreground_group(string which)
+    {
+        // script(1) gives the entrypoint a pseudo-terminal as stdin and controlling terminal.
+        var r = Run.Command("/usr/bin/script", ["-qec", $"{Entrypoint.Program(which)} -s -- /bin/sh -c 'ps -o pgid=,tpgid= -p $$'", "/dev/null"]);
+
+        var fields = r.Stdout.Split([' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(fields, Has.Length.EqualTo(2), r.ToString());
+        Assert.That(fields[1], Is.EqualTo(fields[0]), "the child's group is not the terminal's foreground group");
+    }
 }
