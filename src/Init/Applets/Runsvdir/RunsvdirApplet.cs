@@ -27,7 +27,8 @@ public static class RunsvdirApplet
         }
         if (i >= args.Length)
         {
-            Output.Err($"usage: {name} [-P] dir\n\n");
+            // runit prints argv[0] as given, and a blank line.
+            Output.Err($"usage: {Environment.GetCommandLineArgs()[0]} [-P] dir\n\n");
             return 1;
         }
         string directory = args[i];
