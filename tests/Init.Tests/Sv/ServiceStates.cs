@@ -63,9 +63,9 @@ public sealed partial class ServiceState : IDisposable
     }
 
     /// <summary>Runs <paramref name="sv"/> (or a link to it) with SVDIR set to this state's directory.</summary>
-    public RunResult Sv(string sv, string arguments, string? workingDirectory = null) =>
+    public RunResult Sv(string sv, string arguments, string? workingDirectory = null, string? svwait = null) =>
         Run.Command(sv, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), workingDirectory ?? SvDir,
-            new Dictionary<string, string?> { ["SVDIR"] = SvDir, ["SVWAIT"] = null }, timeoutMs: 30_000);
+            new Dictionary<string, string?> { ["SVDIR"] = SvDir, ["SVWAIT"] = svwait }, timeoutMs: 30_000);
 
     /// <summary>Pids and ages vary between runs: "(pid 123) 45s" becomes "(pid N) Ns".</summary>
     public static string Normalise(string output) => Version().Replace(Seconds().Replace(Pid().Replace(output, "(pid N)"), "Ns"), "$Id$");

@@ -64,6 +64,22 @@ public class SvDifferentialTests
         AssertSame(command, state, t, o);
     }
 
+    [TestCase("start", "1"), TestCase("-w 1 start", "9"), TestCase("start", "x")]
+    [CancelAfter(60_000)]
+    public void SVWAIT_sets_the_wait_and_w_overrides_it_as_with_runits_sv(string command, string svwait)
+    {
+        using var temp = new TempDirectory();
+        using var theirs = new ServiceState(temp["runit"], "check-fails", Supervised.RunitRunsv);
+        using var ours = new ServiceState(temp["ours"], "check-fails", Supervised.RunitRunsv);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+
+        var (t, o) = Both(() => theirs.Sv(Supervised.RunitSv, $"{command} {ServiceState.Name}", svwait: svwait),
+                          () => ours.Sv(Binary.Applet("sv"), $"{command} {ServiceState.Name}", svwait: svwait));
+
+        AssertSame(command, $"SVWAIT={svwait}", t, o);
+        Assert.That(sw.ElapsedMilliseconds, Is.LessThan(5_000), "a 1 s wait (SVWAIT=x scans as 0) must not take the default 7 s");
+    }
+
     private static void Compare(string command, string state)
     {
         using var temp = new TempDirectory();
