@@ -45,6 +45,9 @@ public sealed partial class ServiceState : IDisposable
         bool wantUp = state is not ("down" or "down-with-log");
         Assert.That(Run.Until(() => File.Exists(Path.Combine(ServiceDirectory, "supervise/ok"))
             && _supervised.TryStatus(out r) && (state == "crashing" || !wantUp || r.Pid != 0), 10_000), Is.True, $"{state}: runsv never got ready");
+        // supervise/ok exists a moment before runsv opens it: wait until sv sees a live runsv.
+        Assert.That(Run.Until(() => Run.Command(Supervised.RunitSv, "status", ServiceDirectory).Stdout is var o
+            && !o.StartsWith("fail:") && !o.StartsWith("warning:"), 10_000), Is.True, $"{state}: sv never saw runsv");
         if (state is "up-with-log" or "down-with-log")
             Assert.That(Run.Until(() => _supervised.TryStatus(out r, log: true) && r.Pid != 0, 10_000), Is.True, "logger never ran");
         if (state == "paused")

@@ -56,8 +56,9 @@ public class SvDifferentialTests
         Directory.CreateDirectory(temp["ours/init.d"]);
         File.CreateSymbolicLink(temp["runit/init.d/svc"], Supervised.RunitSv);
         File.CreateSymbolicLink(temp["ours/init.d/svc"], Binary.Applet("sv"));
-        using var theirs = new ServiceState(temp["runit"], state, Supervised.RunitRunsv);
-        using var ours = new ServiceState(temp["ours"], state, Supervised.RunitRunsv);
+        var (theirs, ours) = States(temp, state);
+        using var _ = theirs;
+        using var __ = ours;
 
         var (t, o) = Both(() => theirs.Sv(temp["runit/init.d/svc"], command), () => ours.Sv(temp["ours/init.d/svc"], command));
 
@@ -69,8 +70,9 @@ public class SvDifferentialTests
     public void SVWAIT_sets_the_wait_and_w_overrides_it_as_with_runits_sv(string command, string svwait)
     {
         using var temp = new TempDirectory();
-        using var theirs = new ServiceState(temp["runit"], "check-fails", Supervised.RunitRunsv);
-        using var ours = new ServiceState(temp["ours"], "check-fails", Supervised.RunitRunsv);
+        var (theirs, ours) = States(temp, "check-fails");
+        using var _ = theirs;
+        using var __ = ours;
         var sw = System.Diagnostics.Stopwatch.StartNew();
 
         var (t, o) = Both(() => theirs.Sv(Supervised.RunitSv, $"{command} {ServiceState.Name}", svwait: svwait),
@@ -83,13 +85,29 @@ public class SvDifferentialTests
     private static void Compare(string command, string state)
     {
         using var temp = new TempDirectory();
-        using var theirs = new ServiceState(temp["runit"], state, Supervised.RunitRunsv);
-        using var ours = new ServiceState(temp["ours"], state, Supervised.RunitRunsv);
+        var (theirs, ours) = States(temp, state);
+        using var _ = theirs;
+        using var __ = ours;
 
         var (t, o) = Both(() => theirs.Sv(Supervised.RunitSv, $"{command} {ServiceState.Name}"),
                           () => ours.Sv(Binary.Applet("sv"), $"{command} {ServiceState.Name}"));
 
         AssertSame(command, state, t, o);
+    }
+
+    /// <summary>The same state twice, set up at once (each waits for its runsv).</summary>
+    private static (ServiceState Theirs, ServiceState Ours) States(TempDirectory temp, string state)
+    {
+        var a = Task.Run(() => new ServiceState(temp["runit"], state, Supervised.RunitRunsv));
+        var b = Task.Run(() => new ServiceState(temp["ours"], state, Supervised.RunitRunsv));
+        try { Task.WaitAll(a, b); }
+        catch (AggregateException)
+        {
+            if (a.IsCompletedSuccessfully) a.Result.Dispose();
+            if (b.IsCompletedSuccessfully) b.Result.Dispose();
+            throw;
+        }
+        return (a.Result, b.Result);
     }
 
     /// <summary>Both at once: the waiting commands take seconds each.</summary>
