@@ -48,8 +48,9 @@ public static class Pid1Applet
             Output.Err(Usage);
             return 100;
         }
+        bool procMounted = false;
         if (!container && first.Mount && !Mounts.IsMounted("/proc"))
-            Mounts.MountIfMissing("/proc", "proc", "proc", BootConsts.MS_NOSUID | BootConsts.MS_NODEV | BootConsts.MS_NOEXEC, null, []);
+            procMounted = Mounts.MountIfMissing("/proc", "proc", "proc", BootConsts.MS_NOSUID | BootConsts.MS_NODEV | BootConsts.MS_NOEXEC, null, []) is null;
         var options = InitConfiguration.Load(first.ConfigFile, container ? null : "/proc/cmdline", settings, warnings.Add);
         container = options.Mode == "container" || (options.Mode == "auto" && InContainer());
 
@@ -64,6 +65,7 @@ public static class Pid1Applet
             SelfPath = Pid1Context.ResolveSelf(),
             HasRunsvdirApplet = AppletTable.Find("runsvdir") is not null,
         };
+        if (procMounted) ctx.EarlyMounts.Add("/proc");
         loop.HandlerFailed = e => log.Warn("internal error: " + e.GetType().Name + ": " + e.Message);
         loop.OrphanReaped = (_, _) => { };
         loop.EnableSweep(options.ReapIntervalMs);

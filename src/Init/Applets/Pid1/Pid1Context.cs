@@ -18,6 +18,8 @@ public sealed class Pid1Context
     public required string SelfPath { get; init; }
     /// <summary>Whether this binary has a runsvdir applet (false until that applet is merged).</summary>
     public required bool HasRunsvdirApplet { get; init; }
+    /// <summary>Mounts made before the console was set up (/proc, for the kernel command line), reported in stage 1.</summary>
+    public List<string> EarlyMounts { get; } = [];
 
     public Hooks Hooks => new(Loop, Log, Environment, Console);
 

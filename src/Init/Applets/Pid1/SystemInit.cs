@@ -67,7 +67,7 @@ public sealed class SystemInit(Pid1Context ctx, bool runitStages)
     private void MountApi()
     {
         var current = Mounts.Current();
-        var mounted = new List<string>();
+        var mounted = new List<string>(ctx.EarlyMounts);
         foreach (var (target, type, source, flags, data) in Mounts.Api)
         {
             if (current.Any(m => m.Target == target)) continue;
