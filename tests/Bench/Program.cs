@@ -9,6 +9,7 @@ public static class Program
     private static readonly Dictionary<string, Action<string>> Benchmarks = new()
     {
         ["runsv-memory"] = RunsvMemoryBench.Run,
+        ["boot"] = BootBench.Run,
     };
 
     public static int Main(string[] args)
