@@ -14,7 +14,7 @@ namespace Init.Applets.Pid1;
 /// the running PID 1 to shut down (runit-init's protocol); <c>--Mode=container</c> runs the
 /// services as a subreaper; anything else prints the usage.
 /// </summary>
-public static class Pid1Applet
+public static unsafe class Pid1Applet
 {
     public const string Usage =
         "usage: init                      as PID 1: boot (stages 1, 2, 3) or, in a container, run the services\n" +
@@ -24,6 +24,21 @@ public static class Pid1Applet
         "settings: /etc/init/init.conf (INI), INIT_<KEY> variables, init.<key>=<value> on the kernel command line, --<Key>=<value>\n";
 
     public static int Run(string name, string[] args)
+    {
+        if (Sys.GetPid() != 1) return Start(name, args);
+        try { return Start(name, args); }
+        catch (Exception e)
+        {
+            // PID 1 must not exit (the kernel would panic): say why, then only reap, forever.
+            Output.Err($"{name}: fatal: internal error: {e.GetType().Name}: {e.Message}: reaping only\n");
+            while (true)
+            {
+                if (Sys.WaitPid(-1, out _, 0) < 0) Tmds.Linux.LibC.poll(null, 0, 1000);
+            }
+        }
+    }
+
+    private static int Start(string name, string[] args)
     {
         bool pid1 = Sys.GetPid() == 1;
         if (!pid1 && args is ["0"] or ["6"])

@@ -17,6 +17,7 @@ public sealed class SystemInit(Pid1Context ctx, bool runitStages)
     private ShutdownKind? _pending;
     private string _pendingReason = "";
     private int _stage2Pid, _hook2Pid;
+    private Action? _afterStage2; // set when stage 3 stops stage 2 on purpose
     private Scanner? _scanner;
     private long _bootStarted;
 
@@ -135,7 +136,7 @@ public sealed class SystemInit(Pid1Context ctx, bool runitStages)
     {
         int pid = _stage2Pid;
         _stage2Pid = 0;
-        if (_stage != Stage.Two) return; // stopped on purpose: stage 3 is under way
+        if (_stage != Stage.Two) { _afterStage2?.Invoke(); return; } // stopped on purpose: stage 3 goes on
         Log.Line($"leave stage: {RunitFiles.Stage2} ({Hooks.Describe(status)})");
         // runit 2.3.0: exit 111 or a crash restarts stage 2 after killing its process group.
         if (Hooks.Crashed(status) || Hooks.ExitCode(status) == 111)
@@ -202,9 +203,8 @@ public sealed class SystemInit(Pid1Context ctx, bool runitStages)
             // runit: TERM to stage 2, up to 5 s, then KILL.
             int pid = _stage2Pid;
             Sys.Kill(pid, SIGTERM);
-            var timer = ctx.Loop.After(5000, () => Sys.Kill(pid, SIGKILL));
-            ctx.Loop.WatchChild(pid, _ => { timer.Cancel(); RunitStage3Script(kind); });
-            _stage2Pid = 0;
+            var timer = ctx.Loop.After(5000, () => { Log.Warn($"{RunitFiles.Stage2} did not stop in 5s: SIGKILL"); Sys.Kill(pid, SIGKILL); });
+            _afterStage2 = () => { _afterStage2 = null; timer.Cancel(); RunitStage3Script(kind); };
             return;
         }
         RunitStage3Script(kind);
