@@ -5,11 +5,14 @@
 # VARIANT: builtin (default) or runit. Environment: INIT_KERNEL (default: newest /boot/vmlinuz-*),
 # QEMU_MONITOR (a unix socket path for the monitor, e.g. to send ctrl-alt-delete),
 # INIT_PATH (the init the kernel starts; default /sbin/init), QEMU_TIMEOUT (seconds, default 120).
-# Example: images/boot.sh builtin demo=poweroff init.StopGraceSeconds=2
+# Without kernel arguments: demo=poweroff init.StopGraceSeconds=2 STOP_WAIT=2 (boot, show, power off).
+# Example: images/boot.sh runit demo=reboot
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 variant=${1:-builtin}
 shift || true
+# No kernel arguments: the demo (all services up, sv status, poweroff with a 2 s grace).
+[ $# -gt 0 ] || set -- demo=poweroff init.StopGraceSeconds=2 STOP_WAIT=2
 image=$here/../artifacts/image/initramfs-$variant.cpio.gz
 kernel=${INIT_KERNEL:-$(ls -1 /boot/vmlinuz-* | sort -V | tail -n 1)}
 [ -f "$image" ] || { echo "no image $image: run images/build-initramfs.sh first" >&2; exit 1; }
