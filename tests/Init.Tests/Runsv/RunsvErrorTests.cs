@@ -56,4 +56,18 @@ public class RunsvErrorTests
         supervised.Control("d");
         Assert.That(Run.Until(() => supervised.Status().Want == 'd', 1000), Is.True);
     }
+
+    [Test, CancelAfter(10_000)]
+    public void A_control_file_that_is_not_a_fifo_is_fatal_with_runits_message()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "exec sleep 1000\n");
+        temp.Write("svc/supervise/control", "not a fifo");
+
+        var ours = Run.Command(Binary.Applet("runsv"), temp["svc"]);
+        var theirs = Run.Command(Supervised.RunitRunsv, temp["svc"]);
+
+        Assert.That(ours.ExitCode, Is.EqualTo(111).And.EqualTo(theirs.ExitCode));
+        Assert.That(ours.Stderr, Is.EqualTo(theirs.Stderr));
+    }
 }

@@ -15,8 +15,8 @@ public static class RunsvApplet
     {
         if (args.Length != 1 || args[0].StartsWith('-'))
         {
-            // runit prints argv[0] as given ("usage: /usr/bin/runsv dir").
-            Output.Err($"usage: {Environment.GetCommandLineArgs()[0]} dir\n");
+            // runit prints argv[0] as given, and a blank line ("usage: /usr/bin/runsv dir\n\n").
+            Output.Err($"usage: {Environment.GetCommandLineArgs()[0]} dir\n\n");
             return 1;
         }
         string dir = args[0];
