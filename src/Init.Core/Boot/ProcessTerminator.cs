@@ -24,7 +24,8 @@ public sealed class ProcessTerminator(EventLoop loop, BootLog log, long graceMs,
         _started = loop.Now;
         var left = Remaining();
         if (left.Count == 0) { Finish(); return; }
-        log.Line($"stage 3: sending SIGTERM to {left.Count} remaining process(es)");
+        string names = string.Join(' ', left.Take(8).Select(p => $"{p.Pid}({p.Name})")) + (left.Count > 8 ? " ..." : "");
+        log.Line($"stage 3: sending SIGTERM to {left.Count} remaining process(es): {names}");
         Signal(SIGTERM, left);
         Signal(SIGCONT, left);
         Poll();

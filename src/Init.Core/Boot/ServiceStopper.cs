@@ -8,18 +8,19 @@ namespace Init.Boot;
 /// <summary>
 /// Force-stop of every supervised service under a service directory, in parallel, on runit's
 /// on-disk protocol (so runit's runsv is stopped the same way as ours): <c>d</c> to each
-/// supervise/control, then after the grace <c>k</c> to those still up, then <c>x</c> so each
-/// runsv exits. Progress is polled from supervise/status on the event loop; <see cref="Done"/>
+/// supervise/control (a logger only once its service is down, so it gets the last lines), then
+/// after the grace <c>k</c> to those still up, then <c>x</c> so each runsv exits. Progress is polled from supervise/status on the event loop; <see cref="Done"/>
 /// fires once every service is down (or a last short wait after the kills ran out).
 /// </summary>
 public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDirectory, long graceMs)
 {
-    private const long PollMs = 50, AfterKillMs = 2000;
+    private const long PollMs = 50, AfterKillMs = 2000, ExitWaitMs = 1000;
 
-    private sealed class Service(string name, string path)
+    private sealed class Service(string name, string path, Service? main)
     {
         public readonly string Name = name, Path = path;
-        public bool Down, Killed;
+        public readonly Service? Main = main;
+        public bool Down, Killed, Told;
     }
 
     private readonly List<Service> _services = [];
@@ -34,12 +35,17 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     public void Start()
     {
         _started = loop.Now;
+        var mains = new Dictionary<string, Service>();
         foreach (var (name, path) in Discover(serviceDirectory))
         {
             if (!HasSupervisor(path)) continue;
-            if (!Send(path, 'd')) continue;
-            _services.Add(new Service(name, path));
+            bool isLog = name.EndsWith("/log", StringComparison.Ordinal);
+            mains.TryGetValue(isLog ? name[..^4] : "", out var main);
+            var service = new Service(name, path, isLog ? main : null);
+            if (!isLog) mains[name] = service;
+            _services.Add(service);
         }
+        foreach (var s in _services) if (s.Main is null) Tell(s);
         log.Line($"stage 3: stopping {_services.Count} service(s), grace {graceMs / 1000.0:0.#}s");
         Poll();
     }
@@ -92,13 +98,20 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
         return record.Pid == 0 || !HasSupervisor(servicePath);
     }
 
+    private void Tell(Service s)
+    {
+        s.Told = true;
+        Send(s.Path, 'd');
+    }
+
     private void Poll()
     {
         if (_finished) return;
         long elapsed = loop.Now - _started;
         foreach (var s in _services)
         {
-            if (s.Down || !IsDown(s.Path)) continue;
+            if (!s.Told && (s.Main is null || s.Main.Down)) Tell(s);
+            if (s.Down || !s.Told || !IsDown(s.Path)) continue;
             s.Down = true;
             log.Line(s.Killed ? $"stage 3: {s.Name}: killed after {elapsed / 1000.0:0.0}s (did not stop within the grace)" : $"stage 3: {s.Name}: stopped ({elapsed / 1000.0:0.0}s)");
         }
@@ -108,6 +121,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
             _killSent = true;
             foreach (var s in _services.Where(s => !s.Down))
             {
+                if (!s.Told) Tell(s);
                 s.Killed = true;
                 log.Line($"stage 3: {s.Name}: still up after {graceMs / 1000.0:0.#}s: sending SIGKILL");
                 Send(s.Path, 'k');
@@ -127,6 +141,18 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
         // x after everything is down: runsv then exits instead of waiting for a restart.
         foreach (var s in _services) Send(s.Path, 'x');
         foreach (var s in _services.Where(s => !s.Down)) log.Warn($"stage 3: {s.Name}: still not down");
+        long until = loop.Now + ExitWaitMs;
+        WaitForSupervisors(until);
+    }
+
+    /// <summary>Gives the runsv processes a moment to exit on their own before anything gets SIGTERM.</summary>
+    private void WaitForSupervisors(long until)
+    {
+        if (_services.Any(s => HasSupervisor(s.Path)) && loop.Now < until)
+        {
+            loop.After(PollMs, () => WaitForSupervisors(until));
+            return;
+        }
         Done?.Invoke(_services.Where(s => s.Killed).Select(s => s.Name).ToList());
     }
 }
