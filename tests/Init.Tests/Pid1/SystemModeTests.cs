@@ -73,4 +73,25 @@ public class SystemModeTests
         Assert.That(init.WaitForExit(20_000), Is.Not.Null);
         Assert.That(init.Output, Does.Contain("stage 3: reboot (SIGTERM)"));
     }
+
+    [Test, CancelAfter(40_000)]
+    public void A_failing_stage_1_hook_runs_the_emergency_shell_before_stage_2()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("hooks/1", "exit 1\n");
+        string shell = temp.Script("emergency", $"echo rescued > {temp["rescued"]}\n");
+        temp.Script("service/a/run", $"echo up > {temp["a.up"]}; exec sleep 1000\n");
+        using var init = new NamespacedInit(temp, ["--Mode=system", "--Stages=builtin", "--Console=false", "--Mount=false", "--ServiceDirectory=" + temp["service"],
+            "--HookDirectory=" + temp["hooks"], "--EmergencyShell=" + shell, "--StopGraceSeconds=2", "--KillGraceSeconds=1"], wrapper: PrivateRunitDirs);
+
+        bool up = Run.Until(() => File.Exists(temp["a.up"]), 10_000);
+        init.Signal(2); // SIGINT: ctrl-alt-del, default action reboot
+        int? exit = init.WaitForExit(20_000);
+
+        Assert.That(up, Is.True, init.Output);
+        Assert.That(File.Exists(temp["rescued"]), Is.True, init.Output);
+        Assert.That(init.Output, Does.Contain("stage 3: reboot (ctrl-alt-del)"));
+        // reboot(RB_AUTOBOOT) in a PID namespace ends its init with SIGHUP.
+        Assert.That(exit, Is.EqualTo(128 + 1), init.Output);
+    }
 }

@@ -1,5 +1,6 @@
 using Init.Boot;
 using Init.Interop;
+using Init.Runtime;
 using static Init.Interop.Consts;
 
 namespace Init.Applets.Pid1;
@@ -21,10 +22,36 @@ public sealed class ContainerInit(Pid1Context ctx)
 
     public int ExitCode { get; private set; }
 
+    /// <summary>Called once the container's stage 3 is over (by default: the loop stops).</summary>
+    public Action? Stopped { get; set; }
+
+    /// <summary>
+    /// The services half of a container on someone else's loop: for <c>init [opts] -- cmd</c> with
+    /// a service directory, start this next to the main command and call <see cref="Stop"/> when
+    /// it ends (<see cref="Stopped"/> tells when the services are down).
+    /// </summary>
+    public static ContainerInit Create(EventLoop loop, Configuration.InitOptions options, string name = "init") => new(new Pid1Context
+    {
+        Loop = loop,
+        Log = new BootLog(name),
+        Options = options,
+        Environment = ChildEnvironment.Build(),
+        SelfPath = Pid1Context.ResolveSelf(),
+        HasRunsvdirApplet = AppletTable.Find("runsvdir") is not null,
+    });
+
+    /// <summary>Starts the scanner on the service directory (no signals registered, no loop run).</summary>
+    public void StartServices()
+    {
+        _started = ctx.Loop.Now;
+        ctx.Log.Line($"container: services in {ctx.Options.ServiceDirectory}");
+        _scanner = ctx.NewScanner();
+        _scanner.Start();
+    }
+
     /// <summary>Runs until the container is told to stop; returns the exit code (0 after a clean stage 3).</summary>
     public int Run()
     {
-        _started = ctx.Loop.Now;
         if (Sys.GetPid() != 1 && Sys.Prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
             ctx.Log.Warn($"unable to become a subreaper: {ErrorText.Of(Sys.Errno)}");
         ctx.Loop.OnSignal(SIGTERM, _ => Stop("SIGTERM"));
@@ -33,13 +60,13 @@ public sealed class ContainerInit(Pid1Context ctx)
         ctx.Loop.OnSignal(SIGCONT, _ => { });
         ctx.Loop.OnSignal(SIGUSR1, _ => { });
         ctx.Loop.OnSignal(SIGUSR2, _ => { });
-        ctx.Log.Line($"container: services in {ctx.Options.ServiceDirectory}");
-        _scanner = ctx.NewScanner();
-        _scanner.Start();
+        Stopped ??= ctx.Loop.Stop;
+        StartServices();
         ctx.RunLoop();
         return ExitCode;
     }
 
+    /// <summary>Container stage 3: services down (d, k after the grace), leftovers TERMed then KILLed.</summary>
     public void Stop(string reason)
     {
         if (_stopping) { ctx.Log.Line($"container: {reason}: already stopping"); return; }
@@ -55,7 +82,7 @@ public sealed class ContainerInit(Pid1Context ctx)
                 ctx.Loop.Sweep();
                 ctx.Log.Line($"container: stopped ({(ctx.Loop.Now - _started) / 1000.0:0.000}s after start){(killed.Count > 0 ? ", killed: " + string.Join(' ', killed) : "")}");
                 ExitCode = 0;
-                ctx.Loop.Stop();
+                Stopped?.Invoke();
             };
             terminator.Start();
         };
