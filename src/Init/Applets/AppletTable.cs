@@ -30,7 +30,7 @@ public static class AppletTable
     private static int InitMain(string name, string[] args)
     {
         // PID 1, `init 0|6`, settings (--Key=value) and container detection belong to the PID-1 applet.
-        if (Init.Interop.Sys.GetPid() == 1 || args is ["0"] or ["6"] || (args.Length > 0 && args[0].StartsWith("--") && args[0].Contains('=')) || Array.IndexOf(args, "--") >= 0
+        if (Init.Interop.Sys.GetPid() == 1 || args is ["0"] or ["6"] || (args.Length > 0 && args[0].StartsWith("--") && args[0].Contains('='))
             || (args.Length == 0 && Pid1.Pid1Applet.InContainer()))
             return Pid1.Pid1Applet.Run(name, args);
         if (args is ["--list"])

@@ -45,6 +45,8 @@ public static unsafe class Pid1Applet
             return ShutdownApplet.Request(name, args[0] == "6" ? ShutdownKind.Reboot : ShutdownKind.Poweroff);
         if (Array.IndexOf(args, "--") >= 0)
         {
+            // `init [opts] -- cmd` is the single-child container applet's, PID 1 or not.
+            if (AppletTable.Find("container") is { } single) return single.Main(name, args);
             Output.Err($"{name}: fatal: `init -- command` (single-child container mode) is not part of this build\n");
             return 100;
         }
