@@ -58,7 +58,27 @@ public static class ProcessTable
         int n = Sys.Read(fd, buffer);
         Sys.Close(fd);
         if (n <= 0) return null;
-        return Parse(Encoding.UTF8.GetString(buffer[..n]));
+        var info = Parse(Encoding.UTF8.GetString(buffer[..n]));
+        return info is { } i && Argv0(pid) is { } name ? i with { Name = name } : info;
+    }
+
+    /// <summary>Basename of argv[0]: the applet name, where comm would say "init" for every applet of this binary.</summary>
+    private static string? Argv0(int pid)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        int fd = Sys.Open($"/proc/{pid}/cmdline", Consts.O_RDONLY);
+        if (fd < 0) return null;
+        int n = Sys.Read(fd, buffer);
+        Sys.Close(fd);
+        if (n <= 0) return null;
+        var first = buffer[..n];
+        int end = first.IndexOf((byte)0);
+        if (end >= 0) first = first[..end];
+        int space = first.IndexOf((byte)' ');
+        if (space > 0) first = first[..space];
+        int slash = first.LastIndexOf((byte)'/');
+        if (slash >= 0) first = first[(slash + 1)..];
+        return first.IsEmpty ? null : Encoding.UTF8.GetString(first);
     }
 
     /// <summary>Parses "pid (comm) state ppid pgrp session tty tpgid flags …"; null for kernel threads or garbage.</summary>

@@ -76,9 +76,22 @@ public sealed class NamespacedInit : IDisposable
             try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; }
             int close = stat.LastIndexOf(')');
             var f = stat[(close + 2)..].Split(' ');
-            if (int.Parse(f[1]) == parent) list.Add((pid, f[0][0], stat[(stat.IndexOf('(') + 1)..close]));
+            if (int.Parse(f[1]) == parent) list.Add((pid, f[0][0], Argv0(pid) ?? stat[(stat.IndexOf('(') + 1)..close]));
         }
         return list;
+    }
+
+    /// <summary>The name a process was started as: our applets all run the one binary, so comm is "init" for each.</summary>
+    public static string? Argv0(int pid)
+    {
+        try
+        {
+            string cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            int end = cmdline.IndexOf('\0');
+            string first = end >= 0 ? cmdline[..end] : cmdline;
+            return first.Length == 0 ? null : Path.GetFileName(first.Split(' ')[0]);
+        }
+        catch (IOException) { return null; }
     }
 
     public void Signal(int signo) => Run.Command("/bin/kill", $"-{signo}", InitPid.ToString());
