@@ -73,4 +73,19 @@ public class BootTests
         Assert.That(console, Does.Contain("kill: run: /etc/service/stubborn"), console);
         Assert.That(console, Does.Contain("reboot: Power down"), console);
     }
+
+    [Test, CancelAfter(150_000)]
+    public void Inits_poweroff_stops_runits_own_PID_1_through_runit_inits_protocol()
+    {
+        using var vm = new QemuVm("runit", "demo=poweroff STOP_WAIT=2", init: "/sbin/runit");
+
+        int? exit = vm.WaitForExit(120_000);
+        string console = vm.Console;
+
+        Assert.That(exit, Is.Not.Null, "runit did not power off in time\n" + console);
+        Assert.That(console, Does.Contain("- runit: enter stage: /etc/runit/2"), "runit itself is PID 1\n" + console);
+        Assert.That(console, Does.Contain("demo: poweroff at"));
+        Assert.That(console, Does.Contain("- runit: enter stage: /etc/runit/3"), console);
+        Assert.That(console, Does.Contain("reboot: Power down"), console);
+    }
 }
