@@ -85,13 +85,15 @@ public class ContainerModeTests
         var rng = new Random(4);
         int[] pool = Enumerable.Range(1, 64).Where(s => s is not (9 or 19 or 15 or 2 or 32 or 33)).ToArray();
         var signals = Enumerable.Range(0, 1000).Select(_ => pool[rng.Next(pool.Length)]).ToList();
-        temp.Script("service/storm/run", $"for s in {string.Join(' ', signals)}; do kill -s $s 1 2>/dev/null || kill -$s 1; done\necho done > {temp["storm.done"]}\nexec sleep 1000\n");
+        temp.Script("service/storm/run", $"failed=0\nfor s in {string.Join(' ', signals)}; do kill -$s 1 || failed=$((failed + 1)); done\necho $failed > {temp["storm.done"]}\nexec sleep 1000\n");
         temp.Script("service/witness/run", "exec sleep 1000\n");
         using var init = Start(temp, "--StopGraceSeconds=2");
         Assert.That(Run.Until(() => File.Exists(temp["storm.done"]), 40_000), Is.True, init.Output);
         Thread.Sleep(500);
 
+        Assert.That(File.ReadAllText(temp["storm.done"]).Trim(), Is.EqualTo("0"), "every kill(1, sig) was delivered");
         Assert.That(init.HasExited, Is.False, init.Output);
+        Assert.That(init.Output, Does.Not.Contain("internal error"));
         Assert.That(AllUp(temp, "witness"), Is.True);
         init.Signal(15);
         Assert.That(init.WaitForExit(15_000), Is.EqualTo(0), init.Output);

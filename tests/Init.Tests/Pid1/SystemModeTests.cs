@@ -94,4 +94,26 @@ public class SystemModeTests
         // reboot(RB_AUTOBOOT) in a PID namespace ends its init with SIGHUP.
         Assert.That(exit, Is.EqualTo(128 + 1), init.Output);
     }
+
+    [Test, CancelAfter(60_000)]
+    public void Init_in_system_mode_survives_1000_random_signals_sent_by_a_service()
+    {
+        using var temp = new TempDirectory();
+        // Every signal but the shutdown requests (INT, USR1, USR2, TERM) and the uncatchable ones;
+        // CONT stays in: without an executable stopit file it must change nothing.
+        var rng = new Random(7);
+        int[] pool = Enumerable.Range(1, 64).Where(s => s is not (2 or 9 or 10 or 12 or 15 or 19 or 32 or 33)).ToArray();
+        var signals = Enumerable.Range(0, 1000).Select(_ => pool[rng.Next(pool.Length)]).ToList();
+        temp.Script("service/storm/run", $"failed=0\nfor s in {string.Join(' ', signals)}; do kill -$s 1 || failed=$((failed + 1)); done\necho $failed > {temp["storm.done"]}\nexec sleep 1000\n");
+        using var init = Start(temp);
+        Assert.That(Run.Until(() => File.Exists(temp["storm.done"]), 40_000), Is.True, init.Output);
+        Thread.Sleep(500);
+
+        Assert.That(File.ReadAllText(temp["storm.done"]).Trim(), Is.EqualTo("0"));
+        Assert.That(init.HasExited, Is.False, init.Output);
+        Assert.That(init.Output, Does.Not.Contain("stage 3"));
+        Assert.That(init.Output, Does.Not.Contain("internal error"));
+        init.Signal(12);
+        Assert.That(init.WaitForExit(20_000), Is.EqualTo(128 + 2), init.Output);
+    }
 }
