@@ -59,6 +59,15 @@ public class ShutdownClientTests
     }
 
     [Test, CancelAfter(10_000)]
+    public void Runit_init_without_0_or_6_prints_runit_inits_usage()
+    {
+        var r = Run.Command(Binary.Applet("runit-init"), "5");
+
+        Assert.That(r.ExitCode, Is.EqualTo(0));
+        Assert.That(r.Stderr, Is.EqualTo("usage: runit-init 0|6\n"));
+    }
+
+    [Test, CancelAfter(10_000)]
     public void Halt_with_an_unknown_option_prints_the_usage()
     {
         var r = Run.Command(Binary.Applet("halt"), "-x");

@@ -43,6 +43,12 @@ public static unsafe class Pid1Applet
         bool pid1 = Sys.GetPid() == 1;
         if (!pid1 && args is ["0"] or ["6"])
             return ShutdownApplet.Request(name, args[0] == "6" ? ShutdownKind.Reboot : ShutdownKind.Poweroff);
+        if (!pid1 && name is "runit-init" or "runit")
+        {
+            // runit-init's own usage rule (exit 0), never container mode under these names.
+            Output.Err($"usage: {name} 0|6\n");
+            return 0;
+        }
         if (Array.IndexOf(args, "--") >= 0)
         {
             // `init [opts] -- cmd` is the single-child container applet's, PID 1 or not.
