@@ -37,7 +37,7 @@ public sealed class InitOptions
     /// <summary>Mount what is missing of /proc, /sys, /dev, /run, cgroup2 in stage 1 (system mode).</summary>
     public bool Mount { get; set; } = true;
 
-    /// <summary>System mode: reopen /dev/console as fds 0, 1 and 2 (off for tests in a PID namespace).</summary>
+    /// <summary>System mode: reopen /dev/console as fds 0, 1 and 2 (only ever when booted by the kernel, not in a PID namespace).</summary>
     public bool Console { get; set; } = true;
 
     /// <summary>Interval of the orphan-reaping sweep, in milliseconds.</summary>

@@ -111,14 +111,21 @@ public static unsafe class Pid1Applet
     {
         Sys.SetSid();
         Sys.Chdir("/");
-        if (ctx.Options.Console) ReopenConsole(ctx);
+        if (ctx.Options.Console && BootedByKernel()) ReopenConsole(ctx);
         // The kernel then sends SIGINT to PID 1 on ctrl-alt-del instead of rebooting at once.
         if (Sys.Reboot(RB_DISABLE_CAD) < 0) ctx.Log.Warn($"unable to disable ctrl-alt-del: {ErrorText.Of(Sys.Errno)}");
     }
 
+    /// <summary>
+    /// PID 1 of the initial PID namespace (its /proc/self/ns/pid inode is fixed, PROC_PID_INIT_INO),
+    /// not of a namespace made by unshare or a container runtime, whose /dev/console is not ours.
+    /// Without /proc there is no telling, and a kernel boot is the likely case.
+    /// </summary>
+    public static bool BootedByKernel() => Sys.Readlink("/proc/self/ns/pid") is not { } ns || ns == "pid:[4026531836]";
+
     public static void ReopenConsole(Pid1Context ctx)
     {
-        if (!ctx.Options.Console) return;
+        if (!ctx.Options.Console || !BootedByKernel()) return;
         int fd = Sys.Open("/dev/console", O_RDWR | O_NOCTTY);
         if (fd < 0) return; // keep what the kernel gave us
         for (int i = 0; i <= 2; i++) Sys.Dup2(fd, i);
