@@ -15,6 +15,8 @@ public static class AppletTable
         new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)"),
         new("runit-init", Pid1.Pid1Applet.Run, "PID 1 (runit's runit/runit-init); `runit-init 0|6` asks PID 1 to stop", Aliases: ["runit"]),
         new("poweroff", Shutdown.ShutdownApplet.Run, "ask PID 1 to power off (runit-init protocol)", Aliases: ["reboot", "halt"]),
+        new("runsvdir", Runsvdir.RunsvdirApplet.Run, "start and stop a runsv for each service directory (runit's runsvdir)"),
+        new("sv", Sv.SvApplet.Run, "control and query services (runit's sv; LSB init script through a link)"),
     ];
 
     public static readonly Applet Default = new("init", InitMain, "PID 1, container entrypoint, or `init APPLET ARGS`");

@@ -5,7 +5,7 @@ namespace Init.Tests.Runsv;
 public class LogPipeTests
 {
     /// <summary>
-    /// The service numbers its lines and resumes from a counter file; the logger takes exactly 300
+    /// The service numbers its lines and resumes from a counter file; the logger takes exactly 50
     /// lines per life (reading with the shell's byte-at-a-time read, so it never takes more than
     /// it writes) and exits. runsv holds both ends of the pipe, so nothing is lost across either restart.
     /// </summary>
@@ -19,7 +19,7 @@ public class LogPipeTests
             """);
         temp.Script("svc/log/run", """
             i=0
-            while [ $i -lt 300 ] && IFS= read -r l; do printf '%s\n' "$l" >>../../log.txt; i=$((i+1)); done
+            while [ $i -lt 50 ] && IFS= read -r l; do printf '%s\n' "$l" >>../../log.txt; i=$((i+1)); done
             echo x >>../../logger-lives
             """);
         using var supervised = new Supervised(temp["svc"]);

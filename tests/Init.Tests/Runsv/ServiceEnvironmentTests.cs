@@ -17,7 +17,10 @@ public class ServiceEnvironmentTests
         // Until the script has exec'd sleep, the shell holds its script open.
         Assert.That(Run.Until(() => File.ReadAllText($"/proc/{pid}/comm").Trim() == "sleep"), Is.True);
         var status = File.ReadAllLines($"/proc/{pid}/status").ToDictionary(l => l[..l.IndexOf(':')], l => l[(l.IndexOf(':') + 1)..].Trim());
-        var fds = Directory.GetFileSystemEntries($"/proc/{pid}/fd").Select(Path.GetFileName).OrderBy(f => f).ToArray();
+        string[] Fds() => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Select(f => Path.GetFileName(f)!).OrderBy(f => f).ToArray();
+        // sleep itself opens locale files for a moment while it starts; a leaked fd stays.
+        Run.Until(() => Fds().Length == 3, 3000);
+        var fds = Fds();
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');   // fields after "(comm)": state ppid pgrp session tty_nr …
 
