@@ -28,14 +28,17 @@ build() {
     for a in $("$busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$stage/bin/$a"; done
     cp "$bin/init" "$stage/sbin/init"
     for a in $ours; do ln -sf ../sbin/init "$stage/bin/$a"; done
-    # runit's tools where Init has none yet (sv, runsvdir), and runit itself for comparisons.
+    # runit's tools where Init has none (yet), and runit itself with its own tools in
+    # /usr/lib/runit/bin for side-by-side runs (the runit stage scripts put them first in PATH
+    # when runit is PID 1).
+    mkdir -p "$stage/usr/lib/runit/bin"
     for t in sv runsvdir runsv; do
         [ -e "$stage/bin/$t" ] || cp "/usr/bin/$t" "$stage/usr/bin/$t"
+        cp "/usr/bin/$t" "$stage/usr/lib/runit/bin/$t"
     done
     cp /sbin/runit "$stage/sbin/runit"
-    cp /usr/bin/runsv "$stage/usr/bin/runit-runsv"
     # The C library our binary and runit's tools link against.
-    for lib in $(ldd "$bin/init" /sbin/runit /usr/bin/sv | awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u); do
+    for lib in $(ldd "$bin/init" /sbin/runit /usr/bin/sv /usr/bin/runsvdir /usr/bin/runsv | awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u); do
         mkdir -p "$stage$(dirname "$lib")"
         cp -L "$lib" "$stage$lib"
     done
