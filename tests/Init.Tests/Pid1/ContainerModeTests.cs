@@ -114,7 +114,7 @@ public class ContainerModeTests
 
         Assert.That(exit, Is.EqualTo(0), init.Output);
         Assert.That(init.Output, Does.Contain("bad.conf"));
-        Assert.That(init.Output, Does.Contain("bad value for KILLGRACESECONDS").IgnoreCase);
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(init.Output, "bad value for KILLGRACESECONDS", System.Text.RegularExpressions.RegexOptions.IgnoreCase), Has.Count.EqualTo(1), "reported once");
         Assert.That(init.Output, Does.Contain("ReapIntervalMs must be 10..1000"));
     }
 }

@@ -62,7 +62,7 @@ public static unsafe class Pid1Applet
 
         // Settings in two passes: /proc/cmdline can only be read once /proc is mounted, and
         // whether to mount it depends on the mode the first pass finds.
-        var first = InitConfiguration.Load(null, null, settings, warnings.Add);
+        var first = InitConfiguration.Load(null, null, settings, _ => { }); // warnings come from the last pass
         first = InitConfiguration.Load(first.ConfigFile, null, settings, _ => { });
         bool container = first.Mode == "container" || (first.Mode == "auto" && InContainer());
         if (!pid1 && !container)
