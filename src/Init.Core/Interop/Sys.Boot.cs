@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Init.Interop;
 
-/// <summary>Wrappers for the boot-time calls in <see cref="Libc"/> (mount, umount2, sethostname, TIOCSCTTY).</summary>
+/// <summary>Wrappers for the boot-time calls in <see cref="Libc"/> (mount, umount2, sethostname).</summary>
 public static unsafe class SysBoot
 {
     public static int LastErrno { get; private set; }
@@ -35,7 +35,4 @@ public static unsafe class SysBoot
         Span<byte> n = Sys.Utf8Z(name, stackalloc byte[256]);
         fixed (byte* pn = n) return Result(Libc.sethostname(pn, (nuint)(n.Length - 1)));
     }
-
-    /// <summary>Makes <paramref name="fd"/> (a terminal) our controlling terminal, stealing it if need be.</summary>
-    public static int SetControllingTerminal(int fd) => Result(Libc.ioctl(fd, BootConsts.TIOCSCTTY, 1));
 }
