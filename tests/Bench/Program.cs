@@ -10,6 +10,7 @@ public static class Program
     {
         ["runsv-memory"] = RunsvMemoryBench.Run,
         ["sv-status"] = SvStatusBench.Run,
+        ["boot"] = BootBench.Run,
     };
 
     public static int Main(string[] args)
