@@ -13,6 +13,7 @@ public static class AppletTable
     public static readonly Applet[] All =
     [
         new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)"),
+        new("chpst", Chpst.ChpstApplet.Run, "run a program with a changed process state (runit's chpst)", Aliases: ["envdir", "setuidgid", "envuidgid", "pgrphack", "setlock", "softlimit"]),
     ];
 
     public static readonly Applet Default = new("init", InitMain, "PID 1, container entrypoint, or `init APPLET ARGS`");
