@@ -1,6 +1,5 @@
-using Init.Runtime;
 
-namespace Init.Applets.Chpst;
+namespace Init.Runtime;
 
 /// <summary>
 /// POSIX getopt as runit's sgetopt does it: options end at the first non-option or "--";
