@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Init.Bench;
+
+/// <summary>Memory and process facts read from /proc.</summary>
+public static class Measure
+{
+    /// <summary>Resident set size in KiB (VmRSS).</summary>
+    public static long RssKb(int pid) => StatusField(pid, "VmRSS");
+
+    public static long Threads(int pid) => StatusField(pid, "Threads");
+
+    /// <summary>Unique set size in KiB: Private_Clean + Private_Dirty from smaps_rollup.</summary>
+    public static long UssKb(int pid)
+    {
+        long total = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+            if (line.StartsWith("Private_Clean:") || line.StartsWith("Private_Dirty:"))
+                total += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return total;
+    }
+
+    private static long StatusField(int pid, string name)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith(name + ":"))
+                return long.Parse(line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries)[1]);
+        return -1;
+    }
+
+    public static bool Until(Func<bool> condition, int timeoutMs)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.ElapsedMilliseconds < timeoutMs)
+        {
+            try { if (condition()) return true; } catch (IOException) { }
+            Thread.Sleep(20);
+        }
+        return false;
+    }
+
+    public static string Ratio(double ours, double theirs) => theirs == 0 ? "n/a" : $"{ours / theirs:0.00}x";
+}
