@@ -12,7 +12,9 @@ public sealed partial class LogDirectory
     private ProcessorStep _processorStep = ProcessorStep.None;
     private int _processorStatus;
 
-    private enum ProcessorStep { None, Running, Finishing }
+    private enum ProcessorStep { None, Running, Finishing, Retrying }
+
+    private const int ProcessorRetryMs = 3000;
 
     public bool ProcessorRunning => _processorStep != ProcessorStep.None;
 
@@ -110,7 +112,7 @@ public sealed partial class LogDirectory
     /// <summary>runit's processorstop(): on success .t becomes .s (0744), .u goes, newstate becomes state; on failure rerun.</summary>
     private bool FinishProcessor()
     {
-        if (_processorStep == ProcessorStep.Running) return false;
+        if (_processorStep is ProcessorStep.Running or ProcessorStep.Retrying) return false;
         if (_processorStep == ProcessorStep.None || _saved is null) return true;
         string unprocessed = _saved, temp = _saved[..26] + "t", done = _saved[..26] + "s";
         bool ok = (_processorStatus & 0x7f) == 0 && ((_processorStatus >> 8) & 0xff) == 0;
@@ -118,9 +120,16 @@ public sealed partial class LogDirectory
         {
             report.WarnX("processor failed, restart", Name);
             Sys.Unlink(PathOf(temp));
-            _processorStep = ProcessorStep.None;
-            StartProcessor();
-            return !ProcessorRunning;
+            // runit restarts at once, and spins on a processor that always fails; we pause 3 s.
+            // Meanwhile the processor counts as running: the next rotation waits, and so does input.
+            _processorStep = ProcessorStep.Retrying;
+            loop.After(ProcessorRetryMs, () =>
+            {
+                _processorStep = ProcessorStep.None;
+                StartProcessor();
+                if (!ProcessorRunning) Wake?.Invoke();
+            });
+            return false;
         }
         if (Sys.Rename(PathOf(temp), PathOf(done)) < 0 && Sys.Errno != ENOENT) { report.Pause("unable to rename processed", Name, Sys.Errno); return false; }
         if (Sys.Chmod(PathOf(done), ModeDone) < 0) { report.Pause("unable to set mode of processed", Name, Sys.Errno); return false; }

@@ -103,4 +103,32 @@ public sealed class SvlogdNoLossTests
             Run.Command("/bin/umount", "-l", mount);
         }
     }
+
+    [Test, CancelAfter(60_000)]
+    public void A_failing_processor_is_retried_and_holds_the_writer_back_until_it_succeeds()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("log/config", "s2000\nn0\n!sh ./proc\n");
+        dir.Write("log/proc", "[ -e fail ] && exit 1\ncat\n");
+        dir.Write("log/fail", "");
+        const int Lines = 30_000;   // ~170 KB: more than the pipe and svlogd's buffer hold
+        var info = new ProcessStartInfo("/bin/sh", ["-c", $"seq 1 {Lines} | {Binary.Applet("svlogd")} log; echo exit=$? >&2"])
+        { RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
+        using var p = Process.Start(info)!;
+        var stderr = new System.Text.StringBuilder();
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Append(e.Data).Append('\n'); };
+        p.BeginErrorReadLine();
+
+        Assert.That(Run.Until(() => { lock (stderr) return stderr.ToString().Contains("svlogd: warning: processor failed, restart: log"); }, 15_000));
+        Thread.Sleep(1000);
+        Assert.That(p.HasExited, Is.False, "the writer must wait while the processor fails");
+        Assert.That(Directory.GetFiles(dir["log"], "@*.u"), Has.Length.EqualTo(1), "one archive waits for its processor");
+
+        File.Delete(dir["log/fail"]);
+
+        Assert.That(p.WaitForExit(30_000), Is.True, "svlogd did not go on once the processor worked");
+        p.WaitForExit();
+        Assert.That(Directory.GetFiles(dir["log"], "@*.u"), Is.Empty);
+        AssertConsecutive(LogDirectorySnapshot.Lines(dir["log"]), 1, Lines);
+    }
 }
