@@ -37,14 +37,15 @@ Task("Publish").Does(() =>
     });
     // One link per applet name, as the binary itself lists them.
     var init = bin.CombineWithFilePath("init").FullPath;
-    StartProcess(init, new ProcessSettings { Arguments = "--list", RedirectStandardOutput = true }, out var names);
-    foreach (var name in names.Where(n => !string.IsNullOrWhiteSpace(n)))
+    StartProcess(init, new ProcessSettings { Arguments = "--list", RedirectStandardOutput = true }, out var output);
+    var names = output.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).ToList();  // the output can be read once
+    foreach (var name in names)
     {
-        var link = bin.CombineWithFilePath(name.Trim()).FullPath;
+        var link = bin.CombineWithFilePath(name).FullPath;
         if (System.IO.File.Exists(link) || System.IO.Directory.Exists(link)) System.IO.File.Delete(link);
         System.IO.File.CreateSymbolicLink(link, "init");
     }
-    Information($"published {init} with {names.Count()} applet links");
+    Information($"published {init} with {names.Count} applet links");
 });
 
 Task("Test").IsDependentOn("Publish").Does(() =>

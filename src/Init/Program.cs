@@ -19,6 +19,9 @@ public static class Program
             invokedAs = args[0];
             args = args[1..];
         }
+        // A link of another name to a link named like an applet (/etc/init.d/web -> sv -> init): that
+        // applet, still told the name it was called as (sv's LSB init-script mode needs "web").
+        applet ??= AppletLinks.Resolve(Environment.GetCommandLineArgs()[0]);
         applet ??= AppletTable.Default;
         if (args is ["--version"] && applet.AnswersVersion)
         {

@@ -58,14 +58,11 @@ public static unsafe class Spawner
             else if (request.NewProcessGroup) { flags |= POSIX_SPAWN_SETPGROUP; Libc.posix_spawnattr_setpgroup(attr, 0); }
             Libc.posix_spawnattr_setflags(attr, flags);
 
-            Libc.sigemptyset(mask);
-            for (int s = 1; s <= 64; s++)
-                if (request.SignalMask.Contains(s)) Libc.sigaddset(mask, s);
+            // Bits written directly: glibc's sigfillset/sigaddset skip its internal signals 32 and 33,
+            // and its posix_spawn sets those to SIG_IGN in the child unless they are in the default set.
+            WriteSigset(mask, request.SignalMask.Bits);
             Libc.posix_spawnattr_setsigmask(attr, mask);
-
-            Libc.sigfillset(defaults);
-            for (int s = 1; s <= 64; s++)
-                if (request.KeepIgnored.Contains(s)) Libc.sigdelset(defaults, s);
+            WriteSigset(defaults, ~request.KeepIgnored.Bits);
             Libc.posix_spawnattr_setsigdefault(attr, defaults);
 
             AddStdio(actions, request.Stdin, 0);
@@ -99,6 +96,12 @@ public static unsafe class Spawner
             Libc.posix_spawnattr_destroy(attr);
             strings.Dispose();
         }
+    }
+
+    private static void WriteSigset(byte* set, ulong first64)
+    {
+        new Span<byte>(set, SigsetSize).Clear();
+        *(ulong*)set = first64;
     }
 
     private static void AddStdio(byte* actions, int source, int target)

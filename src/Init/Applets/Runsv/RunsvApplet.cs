@@ -15,7 +15,8 @@ public static class RunsvApplet
     {
         if (args.Length != 1 || args[0].StartsWith('-'))
         {
-            Output.Err($"usage: {name} dir\n");
+            // runit prints argv[0] as given, and a blank line ("usage: /usr/bin/runsv dir\n\n").
+            Output.Err($"usage: {Environment.GetCommandLineArgs()[0]} dir\n\n");
             return 1;
         }
         string dir = args[0];
@@ -25,7 +26,14 @@ public static class RunsvApplet
             diag.Fatal("unable to change to directory", Sys.Errno == 0 ? ENOTDIR : Sys.Errno);
             return 111;
         }
-        string full = Path.GetFullPath(dir);
+        // Work from inside the directory, as runit's runsv does: a service linked into runsvdir's
+        // directory keeps its supervise/ files when the link is removed (runsvdir then sends TERM).
+        if (Sys.Chdir(dir) < 0)
+        {
+            diag.Fatal("unable to change to directory", Sys.Errno);
+            return 111;
+        }
+        string full = ".";
 
         using var loop = new EventLoop();
         using var supervisor = new ServiceSupervisor(full, loop, diag);

@@ -1,0 +1,54 @@
+using Init.Interop;
+using static Init.Interop.Consts;
+
+namespace Init.Runtime;
+
+/// <summary>
+/// "Something changed in this directory" through inotify: entries created, deleted, moved in or
+/// out, or their attributes changed. Events are only a wake-up; the owner re-reads the directory,
+/// so overflowed or coalesced events lose nothing.
+/// </summary>
+public sealed unsafe class DirectoryWatch : IDisposable
+{
+    private const uint Mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+
+    private readonly int _fd;
+    private int _wd = -1;
+
+    /// <summary>-1 when inotify is not available (the owner falls back to its periodic scan).</summary>
+    public int Fd => _fd;
+
+    public DirectoryWatch()
+    {
+        _fd = Libc.inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    }
+
+    /// <summary>Watches <paramref name="path"/> (again, e.g. after it was replaced); 0 or an errno.</summary>
+    public int Add(string path)
+    {
+        if (_fd < 0) return ENOSYS;
+        Span<byte> p = stackalloc byte[512];
+        int n = System.Text.Encoding.UTF8.GetBytes(path, p[..^1]);
+        p[n] = 0;
+        int wd;
+        fixed (byte* pp = p) wd = Libc.inotify_add_watch(_fd, pp, Mask);
+        if (wd < 0) return System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (_wd >= 0 && _wd != wd) Libc.inotify_rm_watch(_fd, _wd);
+        _wd = wd;
+        return 0;
+    }
+
+    /// <summary>Reads and discards every pending event; true when there was any.</summary>
+    public bool Drain()
+    {
+        Span<byte> buffer = stackalloc byte[4096];
+        bool any = false;
+        while (Sys.Read(_fd, buffer) > 0) any = true;
+        return any;
+    }
+
+    public void Dispose()
+    {
+        if (_fd >= 0) Sys.Close(_fd);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text;
+using Init.Interop;
+using static Init.Interop.Consts;
+
+namespace Init.Applets.Runsvdir;
+
+/// <summary>
+/// runsvdir's readproctitle log: the bytes of the last command-line argument are overwritten in
+/// place, in the process's own argument memory (the region /proc/self/stat reports as arg_start ..
+/// arg_end, which is what ps reads through /proc/PID/cmdline). As runit: the first five characters
+/// stay, every new byte shifts the rest left by one. Nothing is resized, so nothing else moves.
+/// </summary>
+public sealed unsafe class ProcTitle
+{
+    private readonly byte* _start;
+    private readonly int _length;
+    private readonly byte[] _shadow;
+
+    private ProcTitle(byte* start, byte[] initial)
+    {
+        _start = start;
+        _length = initial.Length;
+        _shadow = initial;
+    }
+
+    /// <summary>The title is the last argument, <paramref name="argument"/>; null when its memory cannot be found.</summary>
+    public static ProcTitle? Locate(string argument)
+    {
+        byte[] expected = Encoding.UTF8.GetBytes(argument);
+        if (!TryArgRange(out ulong argStart, out ulong argEnd) || argEnd <= argStart + 1) return null;
+        byte* end = (byte*)argEnd - 1;               // the last argument's NUL
+        if (*end != 0) return null;
+        byte* last = end;
+        while (last > (byte*)argStart && last[-1] != 0) last--;
+        if (end - last != expected.Length || !new ReadOnlySpan<byte>(last, expected.Length).SequenceEqual(expected)) return null;
+        return new ProcTitle(last, expected);
+    }
+
+    /// <summary>Shifts <paramref name="data"/> in (NUL bytes are skipped, as runit does).</summary>
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        foreach (byte b in data)
+        {
+            if (b == 0 || _length < 7) continue;
+            Array.Copy(_shadow, 6, _shadow, 5, _length - 6);
+            _shadow[_length - 1] = b;
+        }
+        _shadow.CopyTo(new Span<byte>(_start, _length));
+    }
+
+    public string Current => Encoding.UTF8.GetString(_shadow);
+
+    /// <summary>Fields 48 and 49 of /proc/self/stat (Linux ≥ 3.5): where the kernel reads our argv from.</summary>
+    private static bool TryArgRange(out ulong start, out ulong end)
+    {
+        start = end = 0;
+        int fd = Sys.Open("/proc/self/stat", O_RDONLY);
+        if (fd < 0) return false;
+        Span<byte> buffer = stackalloc byte[2048];
+        int n = Sys.Read(fd, buffer);
+        Sys.Close(fd);
+        if (n <= 0) return false;
+        string text = Encoding.ASCII.GetString(buffer[..n]);
+        int paren = text.LastIndexOf(')');
+        if (paren < 0) return false;
+        // After "pid (comm)" come fields 3, 4, …: field k is at index k - 3.
+        string[] fields = text[(paren + 2)..].Split(' ');
+        return fields.Length > 46 && ulong.TryParse(fields[45], out start) && ulong.TryParse(fields[46], out end);
+    }
+}

@@ -1,0 +1,103 @@
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Applets.Runsvdir;
+
+/// <summary>
+/// <c>runsvdir [-P] dir [log]</c>: one runsv per service directory in <c>dir</c>, as runit's
+/// runsvdir, plus an immediate rescan on inotify events. runsv is this same executable started as
+/// "runsv" (see <see cref="RunsvProgram"/>), never a runsv found in PATH, so a mixed install cannot
+/// pick runit's by accident. Exit: 0 on SIGTERM, 111 on SIGHUP (after TERM to every runsv), 1 usage.
+/// </summary>
+public static class RunsvdirApplet
+{
+    private const string SelfExe = "/proc/self/exe";
+    private const long LogTickMs = 900_000;   // runit writes "." every 900 s so old messages scroll away
+
+    public static int Run(string name, string[] args)
+    {
+        int i = 0;
+        bool newSession = false;
+        // As runit: only the first argument may be an option, "-P" or "--"; other "-x" are the directory.
+        if (args.Length > 0 && args[0].Length > 1 && args[0][0] == '-' && args[0][1] is 'P' or '-')
+        {
+            newSession = args[0][1] == 'P';
+            i = 1;
+        }
+        if (i >= args.Length)
+        {
+            Output.Err($"usage: {name} [-P] dir\n\n");
+            return 1;
+        }
+        string directory = args[i];
+        string? logArgument = i + 1 < args.Length ? args[i + 1] : null;
+        var diag = new Diagnostics($"runsvdir {directory}");
+        void Warn(string m1, string m2, int errno) => diag.Warn(m1 + m2, errno);
+
+        using var loop = new EventLoop();
+        int exitCode = 0;
+        loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
+        using var set = new RunsvSet(loop, directory, RunsvProgram(), newSession, Warn);
+        loop.OnSignal(SIGTERM, _ => { exitCode = 0; loop.Stop(); });
+        loop.OnSignal(SIGHUP, _ => { set.TerminateAll(); exitCode = 111; loop.Stop(); });
+        if (logArgument is not null && !SetUpLog(loop, logArgument, diag)) diag.Warn("log service disabled.");
+        // Orphans handed to us (we are no subreaper, but a runsv's child may be re-parented in odd set-ups).
+        loop.EnableSweep(RunsvSet.ScanIntervalMs);
+        set.Scan();
+        loop.Run();
+        return exitCode;
+    }
+
+    /// <summary>
+    /// Our own binary: the "runsv" link beside the path we were called by when it is the same file
+    /// (ps and pgrep then show the name runsv), else /proc/self/exe (always us, even after an upgrade
+    /// replaced the file on disk).
+    /// </summary>
+    private static string RunsvProgram()
+    {
+        string argv0 = Environment.GetCommandLineArgs()[0];
+        if (argv0.Contains('/') && Sys.Stat(SelfExe, out var self) == 0)
+        {
+            string sibling = Path.Combine(Path.GetDirectoryName(argv0) ?? ".", "runsv");
+            if (Sys.Stat(sibling, out var st) == 0 && st.Device == self.Device && st.Inode == self.Inode)
+                return Path.GetFullPath(sibling);
+        }
+        return SelfExe;
+    }
+
+    /// <summary>runit's setup_log: a non-blocking pipe on our fd 2 (children inherit it), its bytes shown in our argv.</summary>
+    private static bool SetUpLog(EventLoop loop, string argument, Diagnostics diag)
+    {
+        if (argument.Length < 7)
+        {
+            diag.Warn("log must have at least seven characters.");
+            return false;
+        }
+        if (Sys.Pipe(out int readEnd, out int writeEnd, nonBlocking: true) < 0)
+        {
+            diag.Warn("unable to create pipe for log.");
+            return false;
+        }
+        if (Sys.Dup2(writeEnd, 2) < 0)
+        {
+            diag.Warn("unable to set filedescriptor for log.");
+            return false;
+        }
+        var title = ProcTitle.Locate(argument);
+        if (title is null) diag.Warn("unable to find the log argument in the process's argument memory; log not shown");
+        loop.Watch(readEnd, () =>
+        {
+            Span<byte> buffer = stackalloc byte[512];
+            int n;
+            while ((n = Sys.Read(readEnd, buffer)) > 0) title?.Append(buffer[..n]);
+        });
+        void Tick()
+        {
+            Sys.Write(writeEnd, "."u8);
+            loop.After(LogTickMs, Tick);
+        }
+        loop.After(LogTickMs, Tick);
+        return true;
+    }
+}

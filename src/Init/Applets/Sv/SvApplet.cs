@@ -1,0 +1,170 @@
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Applets.Sv;
+
+/// <summary>
+/// <c>sv [-v] [-w sec] command service...</c>: runit's sv, byte for byte in output and exit codes,
+/// following runit 2.3.0 where it differs from Debian's 2.1.2 (LSB status codes, <c>sv check</c>).
+/// Called through a link of another name (<c>/etc/init.d/web start</c>) it is the LSB init script
+/// of that service. Plain syscalls, no event loop: sv runs in scripts' loops.
+/// </summary>
+public static class SvApplet
+{
+    private const string DefaultServiceDirectory = "/etc/service/";   // Debian's; upstream 2.3.0 uses /service/
+    private const long PollMs = 420;                                   // runit's sv polls every 420 ms
+
+    public static int Run(string name, string[] args)
+    {
+        bool lsb = name != "sv";
+        try
+        {
+            return Execute(name, args, lsb);
+        }
+        catch (SvExit exit)
+        {
+            return exit.Code;
+        }
+    }
+
+    private static int Execute(string progname, string[] args, bool lsb)
+    {
+        string serviceDirectory = Environment.GetEnvironmentVariable("SVDIR") ?? DefaultServiceDirectory;
+        ulong wait = 7;
+        if (Environment.GetEnvironmentVariable("SVWAIT") is { } sw) wait = ScanUlong(sw);
+        bool verbose = false;
+
+        int i = 0;
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--") { i++; break; }
+            if (a.Length < 2 || a[0] != '-') break;
+            for (int j = 1; j < a.Length; j++)
+            {
+                char c = a[j];
+                if (c == 'v') { verbose = true; continue; }
+                if (c == 'w')
+                {
+                    string? value = j + 1 < a.Length ? a[(j + 1)..] : (++i < args.Length ? args[i] : null);
+                    if (value is null)
+                    {
+                        Output.Err($"{progname}: option requires an argument -- w\n");
+                        throw Usage(progname, lsb);
+                    }
+                    wait = ScanUlong(value);
+                    verbose = true;   // -w implies -v (runit's option switch falls through)
+                    break;
+                }
+                if (c == 'V') { Output.Err($"$Id: Init {AppletTable.Version} $\n"); throw Usage(progname, lsb); }
+                Output.Err($"{progname}: illegal option -- {c}\n");
+                throw Usage(progname, lsb);
+            }
+        }
+        if (i >= args.Length) throw Usage(progname, lsb);
+        string action = args[i++];
+        // LSB mode: the service is the name we were called as; the rest of the line is ignored.
+        string[] services = lsb ? [progname] : args[i..];
+        if (services.Length == 0) throw Usage(progname, lsb);
+        var command = SvCommand.Parse(action, verbose, lsb) ?? throw Usage(progname, lsb);
+
+        var session = new SvSession(command, lsb);
+        session.StartTai = session.NowTai = SvSession.TaiNow();
+        long startMs = Sys.MonotonicMs();
+        int curdir = Sys.Open(".", O_RDONLY | O_DIRECTORY);
+        if (curdir < 0) Fatal("unable to open current directory", Sys.Errno, lsb);
+
+        var pending = new bool[services.Length];
+        for (int k = 0; k < services.Length; k++)
+        {
+            session.Service = services[k];
+            pending[k] = Enter(session, serviceDirectory, services[k], first: true);
+            if (pending[k])
+            {
+                int r = command.Act switch
+                {
+                    SvAct.Control => session.Control(command.Acts),
+                    SvAct.Status => session.Status(),
+                    _ => 0,
+                };
+                if (r == -1) pending[k] = false;
+            }
+            Return(curdir, lsb);
+        }
+
+        if (command.Wait)
+        {
+            while (true)
+            {
+                long elapsedMs = Sys.MonotonicMs() - startMs;
+                bool done = true;
+                for (int k = 0; k < services.Length; k++)
+                {
+                    if (!pending[k]) continue;
+                    session.Service = services[k];
+                    pending[k] = Enter(session, serviceDirectory, services[k], first: false);
+                    if (pending[k])
+                    {
+                        if (session.Check(command.Acts) != 0) pending[k] = false;
+                        else done = false;
+                    }
+                    if (pending[k] && (ulong)elapsedMs > wait * 1000)
+                    {
+                        session.Expired();
+                        pending[k] = false;
+                    }
+                    Return(curdir, lsb);
+                }
+                if (done) break;
+                SysSv.SleepMs(PollMs);
+                session.NowTai = SvSession.TaiNow();
+            }
+        }
+        return Math.Min(session.Failures, 99);
+    }
+
+    /// <summary>
+    /// chdir into the service: a bare name under SVDIR, a path starting with / or . (or, on the first
+    /// pass, ending in /) as given. The wait loop's test lacks the trailing-slash case, as runit's.
+    /// </summary>
+    private static bool Enter(SvSession session, string serviceDirectory, string service, bool first)
+    {
+        bool named = service.Length > 0 && service[0] != '/' && service[0] != '.' && !(first && service[^1] == '/');
+        if (!first) named = service.Length == 0 || (service[0] != '/' && service[0] != '.');
+        bool ok = named
+            ? Sys.Chdir(serviceDirectory) == 0 && Sys.Chdir(service) == 0
+            : Sys.Chdir(service) == 0;
+        if (!ok) session.Fail("unable to change to service directory", Sys.Errno);
+        return ok;
+    }
+
+    private static void Return(int curdir, bool lsb)
+    {
+        if (SysSv.Fchdir(curdir) < 0) Fatal("unable to change to original directory", SysSv.Errno, lsb);
+    }
+
+    private static void Fatal(string message, int errno, bool lsb)
+    {
+        Output.Err($"fatal: {message}: {ErrorText.Of(errno)}\n");
+        throw new SvExit(lsb ? 151 : 100);
+    }
+
+    private static SvExit Usage(string progname, bool lsb)
+    {
+        Output.Err(lsb ? $"usage: {progname} [-w sec] command\n\n" : $"usage: {progname} [-v] [-w sec] command service ...\n\n");
+        return new SvExit(lsb ? 2 : 100);
+    }
+
+    /// <summary>djb's scan_ulong: leading decimal digits, 0 when there are none.</summary>
+    private static ulong ScanUlong(string s)
+    {
+        ulong v = 0;
+        foreach (char c in s)
+        {
+            if (c is < '0' or > '9') break;
+            v = unchecked(v * 10 + (ulong)(c - '0'));
+        }
+        return v;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+using Init.Supervision;
+using Init.Tests.Support;
+
+namespace Init.Tests.Sv;
+
+/// <summary>
+/// One service directory "svc" under its own SVDIR, brought into a named state under a given runsv
+/// (runit's or ours), so the same state can be set up twice and driven by two sv binaries.
+/// </summary>
+public sealed partial class ServiceState : IDisposable
+{
+    public const string Name = "svc";
+
+    /// <summary>States sv is compared in; each name is a setup recipe below.</summary>
+    public static readonly string[] All = ["up-with-log", "up", "down", "paused", "check-fails", "no-runsv", "runsv-gone", "missing"];
+
+    private readonly Supervised? _supervised;
+
+    public string SvDir { get; }
+    public string ServiceDirectory => Path.Combine(SvDir, Name);
+
+    public ServiceState(string root, string state, string runsv)
+    {
+        SvDir = Path.Combine(root, "service");
+        Directory.CreateDirectory(SvDir);
+        if (state == "missing") return;
+        Script("run", "#!/bin/sh\nexec sleep 1000\n");
+        if (state is "up-with-log" or "down-with-log") Script("log/run", "#!/bin/sh\nexec cat >/dev/null\n");
+        if (state is "down" or "down-with-log") File.WriteAllText(Path.Combine(ServiceDirectory, "down"), "");
+        if (state == "check-fails") Script("check", "#!/bin/sh\nexit 1\n");
+        if (state == "crashing") Script("run", "#!/bin/sh\nexit 1\n");
+        if (state == "no-runsv") return;
+
+        _supervised = new Supervised(ServiceDirectory, runsv, logDirectory: root);
+        StatusRecord r = default;
+        bool wantUp = state is not ("down" or "down-with-log");
+        Assert.That(Run.Until(() => File.Exists(Path.Combine(ServiceDirectory, "supervise/ok"))
+            && _supervised.TryStatus(out r) && (state == "crashing" || !wantUp || r.Pid != 0), 10_000), Is.True, $"{state}: runsv never got ready");
+        if (state is "up-with-log" or "down-with-log")
+            Assert.That(Run.Until(() => _supervised.TryStatus(out r, log: true) && r.Pid != 0, 10_000), Is.True, "logger never ran");
+        if (state == "paused")
+        {
+            _supervised.Control("p");
+            Assert.That(Run.Until(() => _supervised.TryStatus(out r) && r.Paused, 5_000), Is.True, "never paused");
+        }
+        if (state == "runsv-gone")
+        {
+            _supervised.Control("x");
+            Assert.That(Run.Until(() => _supervised.Exited, 10_000), Is.True, "runsv did not exit");
+        }
+    }
+
+    private void Script(string relative, string body)
+    {
+        string file = Path.Combine(ServiceDirectory, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, body);
+        File.SetUnixFileMode(file, (UnixFileMode)0b111_101_101);
+    }
+
+    /// <summary>Runs <paramref name="sv"/> (or a link to it) with SVDIR set to this state's directory.</summary>
+    public RunResult Sv(string sv, string arguments, string? workingDirectory = null) =>
+        Run.Command(sv, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), workingDirectory ?? SvDir,
+            new Dictionary<string, string?> { ["SVDIR"] = SvDir, ["SVWAIT"] = null }, timeoutMs: 30_000);
+
+    /// <summary>Pids and ages vary between runs: "(pid 123) 45s" becomes "(pid N) Ns".</summary>
+    public static string Normalise(string output) => Seconds().Replace(Pid().Replace(output, "(pid N)"), "Ns");
+
+    [GeneratedRegex(@"\(pid \d+\)")] private static partial Regex Pid();
+    [GeneratedRegex(@"\b\d+s\b")] private static partial Regex Seconds();
+
+    public void Dispose() => _supervised?.Dispose();
+}

@@ -1,0 +1,211 @@
+using Init.Supervision;
+using static Init.Interop.Consts;
+
+namespace Init.Tests.Unit;
+
+/// <summary>The runsv state machine, cell by cell, against a recording fake of the world.</summary>
+public class ServiceProcessTests
+{
+    private sealed class FakeWorld : IServiceActions
+    {
+        public long Now { get; set; } = 10_000;
+        public bool HasFinish { get; set; }
+        public HashSet<char> HandledOverrides { get; } = [];
+        public List<string> Log { get; } = [];
+        public int NextPid = 100;
+        public bool SpawnFails;
+        public long? WakeRequested;
+
+        public int Spawn(ServiceProcess process, bool finish)
+        {
+            Log.Add(finish ? "spawn finish" : "spawn run");
+            return SpawnFails ? 0 : NextPid++;
+        }
+        public bool RunOverride(char command) { Log.Add($"control/{command}"); return HandledOverrides.Contains(command); }
+        public void Signal(int pid, int signo) => Log.Add($"kill {pid} {signo}");
+        public void Publish(ServiceProcess process) => Log.Add("publish");
+        public void WakeAt(long monotonicMs) { WakeRequested = monotonicMs; Log.Add("wake"); }
+    }
+
+    private static (ServiceProcess, FakeWorld) Running(bool log = false, bool hasFinish = false)
+    {
+        var world = new FakeWorld { HasFinish = hasFinish };
+        var p = new ServiceProcess(log, world);
+        p.Reconcile();
+        world.Log.Clear();
+        world.Now += 5000;
+        return (p, world);
+    }
+
+    [Test]
+    public void A_new_service_wanted_up_starts_run_after_control_u()
+    {
+        var world = new FakeWorld();
+        var p = new ServiceProcess(false, world);
+        p.Reconcile();
+        Assert.That(world.Log, Is.EqualTo(new[] { "control/u", "spawn run", "publish" }));
+        Assert.That((p.State, p.Pid, p.Want), Is.EqualTo((RunState.Run, 100, Want.Up)));
+    }
+
+    [Test]
+    public void A_service_with_a_down_file_does_not_start()
+    {
+        var world = new FakeWorld();
+        var p = new ServiceProcess(false, world);
+        p.StartDown();
+        p.Reconcile();
+        Assert.That(world.Log, Is.Empty);
+        Assert.That(p.Status.Want, Is.EqualTo('d'));
+    }
+
+    [Test]
+    public void Down_sends_TERM_then_CONT_and_runs_control_d()
+    {
+        var (p, world) = Running();
+        p.Control('d');
+        Assert.That(world.Log, Is.EqualTo(new[] { "publish", "control/t", "kill 100 15", "publish", "kill 100 18", "control/d" }));
+        Assert.That((p.Want, p.TermSent, p.State), Is.EqualTo((Want.Down, true, RunState.Run)));
+    }
+
+    [Test]
+    public void A_handled_control_t_replaces_the_TERM()
+    {
+        var (p, world) = Running();
+        world.HandledOverrides.Add('t');
+        p.Control('t');
+        Assert.That(world.Log, Is.EqualTo(new[] { "control/t" }));
+        Assert.That(p.TermSent, Is.False);
+    }
+
+    [Test]
+    public void Exit_of_a_service_wanted_up_restarts_it_once_a_second_has_passed()
+    {
+        var (p, world) = Running();
+        p.Exited(0);
+        Assert.That((p.State, p.Pid), Is.EqualTo((RunState.Down, 0)));
+        p.Reconcile();
+        Assert.That(world.Log, Is.EqualTo(new[] { "publish", "control/u", "spawn run", "publish" }));
+    }
+
+    [Test]
+    public void A_service_that_ran_less_than_a_second_waits_for_a_timer_instead_of_restarting()
+    {
+        var world = new FakeWorld { Now = 10_000 };
+        var p = new ServiceProcess(false, world);
+        p.Reconcile();
+        world.Now = 10_300;
+        p.Exited(256);
+        world.Log.Clear();
+
+        p.Reconcile();
+
+        Assert.That(world.Log, Is.EqualTo(new[] { "wake" }));
+        Assert.That(world.WakeRequested, Is.EqualTo(11_000), "one second after the start of ./run");
+        world.Now = 11_000;
+        p.Reconcile();
+        Assert.That(p.State, Is.EqualTo(RunState.Run));
+    }
+
+    [Test]
+    public void Exit_with_a_finish_script_enters_finish_and_runs_it_with_the_status()
+    {
+        var (p, world) = Running(hasFinish: true);
+        p.Exited(7 << 8);
+        p.Reconcile();
+        Assert.That(world.Log, Is.EqualTo(new[] { "publish", "spawn finish", "publish" }));
+        Assert.That((p.State, p.LastStatus, p.Pid), Is.EqualTo((RunState.Finish, 7 << 8, 101)));
+        p.Exited(0);
+        Assert.That((p.State, p.LastStatus), Is.EqualTo((RunState.Down, 7 << 8)), "finish's own status does not replace run's");
+    }
+
+    [Test]
+    public void Down_while_finishing_sends_nothing()
+    {
+        var (p, world) = Running(hasFinish: true);
+        p.Exited(0);
+        p.Reconcile();
+        world.Log.Clear();
+        p.Control('d');
+        Assert.That(world.Log, Is.EqualTo(new[] { "publish" }));
+    }
+
+    [Test]
+    public void Once_starts_a_down_service_with_want_down_and_it_stays_down_after_exit()
+    {
+        var world = new FakeWorld();
+        var p = new ServiceProcess(false, world);
+        p.StartDown();
+        p.Control('o');
+        Assert.That((p.State, p.Want), Is.EqualTo((RunState.Run, Want.Down)));
+        world.Now += 5000;
+        p.Exited(0);
+        world.Log.Clear();
+        p.Reconcile();
+        Assert.That(world.Log, Is.Empty);
+    }
+
+    [Test]
+    public void Pause_sets_the_flag_even_when_down_and_cont_clears_it()
+    {
+        var world = new FakeWorld();
+        var p = new ServiceProcess(false, world);
+        p.StartDown();
+        p.Control('p');
+        Assert.That(p.Paused, Is.True);
+        Assert.That(world.Log, Is.EqualTo(new[] { "publish" }), "no signal without a process");
+        p.Control('c');
+        Assert.That(p.Paused, Is.False);
+    }
+
+    [TestCase('h', SIGHUP)]
+    [TestCase('a', SIGALRM)]
+    [TestCase('i', SIGINT)]
+    [TestCase('q', SIGQUIT)]
+    [TestCase('1', SIGUSR1)]
+    [TestCase('2', SIGUSR2)]
+    public void Signal_commands_send_their_signal_without_rewriting_status(char command, int signo)
+    {
+        var (p, world) = Running();
+        p.Control(command);
+        Assert.That(world.Log, Is.EqualTo(new[] { $"control/{command}", $"kill 100 {signo}" }));
+    }
+
+    [Test]
+    public void Kill_sends_SIGKILL_and_marks_the_state_down_before_the_exit()
+    {
+        var (p, world) = Running();
+        p.Control('k');
+        Assert.That(world.Log, Is.EqualTo(new[] { "control/k", "kill 100 9" }));
+        Assert.That(p.State, Is.EqualTo(RunState.Down));
+    }
+
+    [Test]
+    public void Exit_is_ignored_by_the_logger_and_the_logger_never_runs_control_scripts()
+    {
+        var (p, world) = Running(log: true);
+        p.Control('x');
+        p.Control('d');
+        Assert.That(p.Want, Is.EqualTo(Want.Down));
+        Assert.That(world.Log, Has.None.StartsWith("control/"));
+    }
+
+    [Test]
+    public void A_run_that_cannot_be_spawned_counts_as_an_exit_with_111()
+    {
+        var world = new FakeWorld { SpawnFails = true, HasFinish = true };
+        var p = new ServiceProcess(false, world);
+        p.Reconcile();
+        Assert.That(p.LastStatus, Is.EqualTo(111 << 8));
+        Assert.That(world.Log, Does.Contain("spawn finish"), "finish still runs, as runsv's child exiting 111 would cause");
+    }
+
+    [TestCase('z')]
+    [TestCase('\n')]
+    [TestCase('\0')]
+    public void Unknown_control_bytes_are_ignored(char command)
+    {
+        var (p, world) = Running();
+        p.Control(command);
+        Assert.That(world.Log, Is.Empty);
+    }
+}
