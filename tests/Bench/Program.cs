@@ -11,6 +11,7 @@ public static class Program
         ["runsv-memory"] = RunsvMemoryBench.Run,
         ["sv-status"] = SvStatusBench.Run,
         ["boot"] = BootBench.Run,
+        ["svlogd"] = SvlogdBench.Run,
     };
 
     public static int Main(string[] args)

@@ -17,6 +17,8 @@ public static class AppletTable
         new("poweroff", Shutdown.ShutdownApplet.Run, "ask PID 1 to power off (runit-init protocol)", Aliases: ["reboot", "halt"]),
         new("runsvdir", Runsvdir.RunsvdirApplet.Run, "start and stop a runsv for each service directory (runit's runsvdir)"),
         new("sv", Sv.SvApplet.Run, "control and query services (runit's sv; LSB init script through a link)"),
+        new("svlogd", Svlogd.SvlogdApplet.Run, "keep a service's log lines in rotated directories (runit's svlogd)"),
+        new("chpst", Chpst.ChpstApplet.Run, "run a program with a changed process state (runit's chpst)", Aliases: ["envdir", "setuidgid", "envuidgid", "pgrphack", "setlock", "softlimit"]),
     ];
 
     public static readonly Applet Default = new("init", InitMain, "PID 1, container entrypoint, or `init APPLET ARGS`");
