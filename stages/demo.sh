@@ -1,23 +1,20 @@
 #!/usr/bin/env bash
-# The demo: a few sample services supervised by our runsv (one runsv per service, as runsvdir
-# will start them), their status shown with sv, then everything told to exit.
+# The demo without a VM: our runsvdir supervises the sample services in stages/services, our sv
+# shows them, then SIGHUP takes the tree down (runsvdir TERMs every runsv and exits).
 set -euo pipefail
-bin=${1:-artifacts/bin}
+bin=$(cd "${1:-artifacts/bin}" && pwd)
 demo=$(mktemp -d /tmp/init-demo.XXXXXX)
 trap 'rm -rf "$demo"' EXIT
 cp -r "$(dirname "$0")/services/." "$demo/"
-chmod +x "$demo"/*/run "$demo"/*/log/run 2>/dev/null || true
-pids=()
-for svc in "$demo"/*/; do
-    "$bin/runsv" "$svc" & pids+=($!)
+"$bin/runsvdir" -P "$demo" & scanner=$!
+for _ in $(seq 50); do
+    [ "$(ls "$demo"/*/supervise/ok 2>/dev/null | wc -l)" -ge "$(ls -d "$demo"/*/ | wc -l)" ] && break
+    sleep 0.1
 done
-sleep 2
-echo "--- sv status (runit's sv where installed, reading our supervise/ files)"
-SV=$(command -v sv || echo "$bin/sv")
-"$SV" status "$demo"/*/ || true
-echo "--- supervise/stat"
-for svc in "$demo"/*/; do printf '%s: %s' "$(basename "$svc")" "$(cat "$svc/supervise/stat")"; done
-echo "--- exit"
-for svc in "$demo"/*/; do printf x > "$svc/supervise/control"; [ -d "$svc/log" ] && printf x > "$svc/log/supervise/control" || true; done
-wait "${pids[@]}"
-echo "all runsv exited"
+sleep 1
+echo "--- sv status"
+"$bin/sv" status "$demo"/*/ || true
+echo "--- SIGHUP to runsvdir: every runsv is told to exit"
+kill -HUP "$scanner"; wait "$scanner" || true
+sleep 1
+"$bin/sv" status "$demo"/*/ || true

@@ -9,6 +9,9 @@ public static class Program
     private static readonly Dictionary<string, Action<string>> Benchmarks = new()
     {
         ["runsv-memory"] = RunsvMemoryBench.Run,
+        ["sv-status"] = SvStatusBench.Run,
+        ["boot"] = BootBench.Run,
+        ["svlogd"] = SvlogdBench.Run,
         ["container"] = ContainerBench.Run,
     };
 

@@ -27,9 +27,7 @@ public sealed unsafe class DirectoryWatch : IDisposable
     public int Add(string path)
     {
         if (_fd < 0) return ENOSYS;
-        Span<byte> p = stackalloc byte[512];
-        int n = System.Text.Encoding.UTF8.GetBytes(path, p[..^1]);
-        p[n] = 0;
+        Span<byte> p = Sys.Utf8Z(path, stackalloc byte[512]);
         int wd;
         fixed (byte* pp = p) wd = Libc.inotify_add_watch(_fd, pp, Mask);
         if (wd < 0) return System.Runtime.InteropServices.Marshal.GetLastPInvokeError();

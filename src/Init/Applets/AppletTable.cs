@@ -13,8 +13,12 @@ public static class AppletTable
     public static readonly Applet[] All =
     [
         new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)"),
+        new("runit-init", Pid1.Pid1Applet.Run, "PID 1 (runit's runit/runit-init); `runit-init 0|6` asks PID 1 to stop", Aliases: ["runit"]),
+        new("poweroff", Shutdown.ShutdownApplet.Run, "ask PID 1 to power off (runit-init protocol)", Aliases: ["reboot", "halt"]),
         new("runsvdir", Runsvdir.RunsvdirApplet.Run, "start and stop a runsv for each service directory (runit's runsvdir)"),
         new("sv", Sv.SvApplet.Run, "control and query services (runit's sv; LSB init script through a link)"),
+        new("svlogd", Svlogd.SvlogdApplet.Run, "keep a service's log lines in rotated directories (runit's svlogd)"),
+        new("chpst", Chpst.ChpstApplet.Run, "run a program with a changed process state (runit's chpst)", Aliases: ["envdir", "setuidgid", "envuidgid", "pgrphack", "setlock", "softlimit"]),
         new("container", Container.ContainerApplet.Run, "container entrypoint for one child: init [-s -g -e CODE …] -- cmd (tini, dumb-init)", AnswersVersion: false, Aliases: ["tini", "dumb-init"]),
     ];
 
@@ -30,6 +34,12 @@ public static class AppletTable
 
     private static int InitMain(string name, string[] args)
     {
+        // `init -- cmd` / `init -s -g -- cmd`: single-child container entrypoint (tini-compatible), PID 1 or not.
+        if (Container.ContainerApplet.Claims(args)) return Container.ContainerApplet.Run(name, args);
+        // PID 1, `init 0|6`, settings (--Key=value) and container detection belong to the PID-1 applet.
+        if (Init.Interop.Sys.GetPid() == 1 || args is ["0"] or ["6"] || (args.Length > 0 && args[0].StartsWith("--") && args[0].Contains('='))
+            || (args.Length == 0 && Pid1.Pid1Applet.InContainer()))
+            return Pid1.Pid1Applet.Run(name, args);
         if (args is ["--list"])
         {
             // One name per line: the links a full installation creates (used by build.cake's Publish).
@@ -43,10 +53,9 @@ public static class AppletTable
         if (args is ["--help"] or ["-h"] or [])
         {
             Output.Out(Help());
+            if (args.Length == 0) Output.Out("\n" + Pid1.Pid1Applet.Usage);
             return args.Length == 0 ? 100 : 0;
         }
-        // `init -- cmd` / `init -s -g -- cmd`: container entrypoint (tini-compatible).
-        if (Container.ContainerApplet.Claims(args)) return Container.ContainerApplet.Run(name, args);
         Output.Err($"init: fatal: unknown applet: {args[0]}\n{Help()}");
         return 100;
     }

@@ -126,7 +126,9 @@ public class RunsvdirTests
         temp.Script("service/a/run", Sleeper);
         var runsvdir = Start(temp, temp["service"], Binary.Applet("runsvdir"));
         Assert.That(Run.Until(() => Running(temp["service/a"]), 10_000), Is.True);
-        int runsv = Procs.ChildrenOf(runsvdir.Id).Single().Pid;
+        var child = Procs.ChildrenOf(runsvdir.Id).Single();
+        int runsv = child.Pid;
+        Assert.That(child.Group, Is.EqualTo(Procs.Read(runsvdir.Id)!.Value.Group), "without -P runsv stays in runsvdir's process group");
 
         Run.Kill(runsvdir, 15);
 
@@ -166,12 +168,13 @@ public class RunsvdirTests
         using var temp = new TempDirectory();
         temp.Script("service/noisy/run", "#!/bin/sh\necho 'noisy: something broke' >&2\nexec sleep 1000\n");
         string log = "log: " + new string('.', 40);
-        var runsvdir = Run.Background(Binary.Applet("runsvdir"), ["-P", temp["service"], log], temp.Path, temp.Path, "runsvdir");
+        // An argument after the log is ignored, as by runit's runsvdir.
+        var runsvdir = Run.Background(Binary.Applet("runsvdir"), ["-P", temp["service"], log, "extra"], temp.Path, temp.Path, "runsvdir");
         try
         {
-            Assert.That(Run.Until(() => Procs.Arguments(runsvdir.Id)[^1].Contains("something broke"), 10_000), Is.True,
+            Assert.That(Run.Until(() => Procs.Arguments(runsvdir.Id)[^2].Contains("something broke"), 10_000), Is.True,
                 "ps never showed the error: " + string.Join(' ', Procs.Arguments(runsvdir.Id)));
-            string shown = Procs.Arguments(runsvdir.Id)[^1];
+            string shown = Procs.Arguments(runsvdir.Id)[^2];
             Assert.That(shown, Has.Length.EqualTo(log.Length), "the argument keeps its length");
             Assert.That(shown, Does.StartWith("log: "));
             var runsv = Procs.ChildrenOf(runsvdir.Id).Single();

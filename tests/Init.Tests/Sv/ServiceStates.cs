@@ -25,29 +25,35 @@ public sealed partial class ServiceState : IDisposable
         SvDir = Path.Combine(root, "service");
         Directory.CreateDirectory(SvDir);
         if (state == "missing") return;
-        Script("run", "#!/bin/sh\nexec sleep 1000\n");
+        // HUP ignored: `sv reload` would otherwise race the restart of a killed service.
+        Script("run", "#!/bin/sh\ntrap '' HUP\nexec sleep 1000\n");
         if (state is "up-with-log" or "down-with-log") Script("log/run", "#!/bin/sh\nexec cat >/dev/null\n");
         if (state is "down" or "down-with-log") File.WriteAllText(Path.Combine(ServiceDirectory, "down"), "");
         if (state == "check-fails") Script("check", "#!/bin/sh\nexit 1\n");
         if (state == "crashing") Script("run", "#!/bin/sh\nexit 1\n");
         if (state == "no-runsv") return;
+        if (state == "runsv-gone")
+        {
+            // What a runsv leaves behind: supervise/ok without a reader (sv gets ENXIO).
+            Directory.CreateDirectory(Path.Combine(ServiceDirectory, "supervise"));
+            Assert.That(Run.Command("mkfifo", Path.Combine(ServiceDirectory, "supervise/ok")).ExitCode, Is.Zero);
+            return;
+        }
 
         _supervised = new Supervised(ServiceDirectory, runsv, logDirectory: root);
         StatusRecord r = default;
         bool wantUp = state is not ("down" or "down-with-log");
         Assert.That(Run.Until(() => File.Exists(Path.Combine(ServiceDirectory, "supervise/ok"))
             && _supervised.TryStatus(out r) && (state == "crashing" || !wantUp || r.Pid != 0), 10_000), Is.True, $"{state}: runsv never got ready");
+        // supervise/ok exists a moment before runsv opens it: wait until sv sees a live runsv.
+        Assert.That(Run.Until(() => Run.Command(Supervised.RunitSv, "status", ServiceDirectory).Stdout is var o
+            && !o.StartsWith("fail:") && !o.StartsWith("warning:"), 10_000), Is.True, $"{state}: sv never saw runsv");
         if (state is "up-with-log" or "down-with-log")
             Assert.That(Run.Until(() => _supervised.TryStatus(out r, log: true) && r.Pid != 0, 10_000), Is.True, "logger never ran");
         if (state == "paused")
         {
             _supervised.Control("p");
             Assert.That(Run.Until(() => _supervised.TryStatus(out r) && r.Paused, 5_000), Is.True, "never paused");
-        }
-        if (state == "runsv-gone")
-        {
-            _supervised.Control("x");
-            Assert.That(Run.Until(() => _supervised.Exited, 10_000), Is.True, "runsv did not exit");
         }
     }
 
@@ -60,15 +66,17 @@ public sealed partial class ServiceState : IDisposable
     }
 
     /// <summary>Runs <paramref name="sv"/> (or a link to it) with SVDIR set to this state's directory.</summary>
-    public RunResult Sv(string sv, string arguments, string? workingDirectory = null) =>
+    public RunResult Sv(string sv, string arguments, string? workingDirectory = null, string? svwait = null) =>
         Run.Command(sv, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), workingDirectory ?? SvDir,
-            new Dictionary<string, string?> { ["SVDIR"] = SvDir, ["SVWAIT"] = null }, timeoutMs: 30_000);
+            new Dictionary<string, string?> { ["SVDIR"] = SvDir, ["SVWAIT"] = svwait }, timeoutMs: 30_000);
 
     /// <summary>Pids and ages vary between runs: "(pid 123) 45s" becomes "(pid N) Ns".</summary>
-    public static string Normalise(string output) => Seconds().Replace(Pid().Replace(output, "(pid N)"), "Ns");
+    public static string Normalise(string output) => Version().Replace(Seconds().Replace(Pid().Replace(output, "(pid N)"), "Ns"), "$Id$");
 
     [GeneratedRegex(@"\(pid \d+\)")] private static partial Regex Pid();
     [GeneratedRegex(@"\b\d+s\b")] private static partial Regex Seconds();
+    /// <summary>sv -V: runit prints its VCS id, we print ours.</summary>
+    [GeneratedRegex(@"\$Id:[^\n]*\$")] private static partial Regex Version();
 
     public void Dispose() => _supervised?.Dispose();
 }

@@ -23,17 +23,27 @@ public sealed unsafe class ProcTitle
         _shadow = initial;
     }
 
-    /// <summary>The title is the last argument, <paramref name="argument"/>; null when its memory cannot be found.</summary>
-    public static ProcTitle? Locate(string argument)
+    /// <summary>
+    /// The title is <paramref name="argument"/>, followed by <paramref name="argumentsAfter"/> more
+    /// arguments (runsvdir ignores extra ones); null when its memory cannot be found.
+    /// </summary>
+    public static ProcTitle? Locate(string argument, int argumentsAfter)
     {
         byte[] expected = Encoding.UTF8.GetBytes(argument);
         if (!TryArgRange(out ulong argStart, out ulong argEnd) || argEnd <= argStart + 1) return null;
+        byte* begin = (byte*)argStart;
         byte* end = (byte*)argEnd - 1;               // the last argument's NUL
         if (*end != 0) return null;
-        byte* last = end;
-        while (last > (byte*)argStart && last[-1] != 0) last--;
-        if (end - last != expected.Length || !new ReadOnlySpan<byte>(last, expected.Length).SequenceEqual(expected)) return null;
-        return new ProcTitle(last, expected);
+        for (int skip = 0; skip < argumentsAfter; skip++)
+        {
+            // Back over one argument to the NUL that ends the one before it.
+            do end--; while (end > begin && *end != 0);
+            if (*end != 0) return null;
+        }
+        byte* start = end;
+        while (start > begin && start[-1] != 0) start--;
+        if (end - start != expected.Length || !new ReadOnlySpan<byte>(start, expected.Length).SequenceEqual(expected)) return null;
+        return new ProcTitle(start, expected);
     }
 
     /// <summary>Shifts <paramref name="data"/> in (NUL bytes are skipped, as runit does).</summary>

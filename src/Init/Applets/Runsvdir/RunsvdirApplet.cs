@@ -27,7 +27,8 @@ public static class RunsvdirApplet
         }
         if (i >= args.Length)
         {
-            Output.Err($"usage: {name} [-P] dir\n\n");
+            // runit prints argv[0] as given, and a blank line.
+            Output.Err($"usage: {Environment.GetCommandLineArgs()[0]} [-P] dir\n\n");
             return 1;
         }
         string directory = args[i];
@@ -41,7 +42,7 @@ public static class RunsvdirApplet
         using var set = new RunsvSet(loop, directory, RunsvProgram(), newSession, Warn);
         loop.OnSignal(SIGTERM, _ => { exitCode = 0; loop.Stop(); });
         loop.OnSignal(SIGHUP, _ => { set.TerminateAll(); exitCode = 111; loop.Stop(); });
-        if (logArgument is not null && !SetUpLog(loop, logArgument, diag)) diag.Warn("log service disabled.");
+        if (logArgument is not null && !SetUpLog(loop, logArgument, args.Length - i - 2, diag)) diag.Warn("log service disabled.");
         // Orphans handed to us (we are no subreaper, but a runsv's child may be re-parented in odd set-ups).
         loop.EnableSweep(RunsvSet.ScanIntervalMs);
         set.Scan();
@@ -67,7 +68,7 @@ public static class RunsvdirApplet
     }
 
     /// <summary>runit's setup_log: a non-blocking pipe on our fd 2 (children inherit it), its bytes shown in our argv.</summary>
-    private static bool SetUpLog(EventLoop loop, string argument, Diagnostics diag)
+    private static bool SetUpLog(EventLoop loop, string argument, int argumentsAfter, Diagnostics diag)
     {
         if (argument.Length < 7)
         {
@@ -84,7 +85,7 @@ public static class RunsvdirApplet
             diag.Warn("unable to set filedescriptor for log.");
             return false;
         }
-        var title = ProcTitle.Locate(argument);
+        var title = ProcTitle.Locate(argument, argumentsAfter);
         if (title is null) diag.Warn("unable to find the log argument in the process's argument memory; log not shown");
         loop.Watch(readEnd, () =>
         {

@@ -109,7 +109,7 @@ public static class SvApplet
                         if (session.Check(command.Acts) != 0) pending[k] = false;
                         else done = false;
                     }
-                    if (pending[k] && (ulong)elapsedMs > wait * 1000)
+                    if (pending[k] && elapsedMs / 1000.0 > wait)
                     {
                         session.Expired();
                         pending[k] = false;
@@ -130,8 +130,9 @@ public static class SvApplet
     /// </summary>
     private static bool Enter(SvSession session, string serviceDirectory, string service, bool first)
     {
-        bool named = service.Length > 0 && service[0] != '/' && service[0] != '.' && !(first && service[^1] == '/');
-        if (!first) named = service.Length == 0 || (service[0] != '/' && service[0] != '.');
+        bool named = first
+            ? service.Length > 0 && service[0] != '/' && service[0] != '.' && service[^1] != '/'
+            : service.Length == 0 || (service[0] != '/' && service[0] != '.');
         bool ok = named
             ? Sys.Chdir(serviceDirectory) == 0 && Sys.Chdir(service) == 0
             : Sys.Chdir(service) == 0;

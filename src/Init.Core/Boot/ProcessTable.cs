@@ -1,0 +1,95 @@
+using System.Text;
+using Init.Interop;
+
+namespace Init.Boot;
+
+/// <summary>One line of /proc/PID/stat that matters to a shutdown: who it is and whose child.</summary>
+public readonly record struct ProcessInfo(int Pid, int ParentPid, char State, string Name);
+
+/// <summary>
+/// The processes visible in /proc, minus kernel threads: what is left to TERM and KILL at
+/// shutdown, and the names the console reports for the ones that had to be killed.
+/// </summary>
+public static class ProcessTable
+{
+    private const uint PF_KTHREAD = 0x00200000;
+
+    public static List<ProcessInfo> Snapshot()
+    {
+        var result = new List<ProcessInfo>();
+        string[] entries;
+        try { entries = Directory.GetDirectories("/proc"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return result; }
+        foreach (string dir in entries)
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            if (Read(pid) is { } info) result.Add(info);
+        }
+        return result;
+    }
+
+    /// <summary>The processes other than us (and kernel threads and zombies) that a shutdown must end.</summary>
+    public static List<ProcessInfo> Others(bool descendantsOnly)
+    {
+        int self = Sys.GetPid();
+        var all = Snapshot();
+        var live = all.Where(p => p.Pid != self && p.State != 'Z' && p.State != 'X').ToList();
+        if (!descendantsOnly) return live;
+        var parents = all.ToDictionary(p => p.Pid, p => p.ParentPid);
+        return live.Where(p => IsDescendant(p.Pid, self, parents)).ToList();
+    }
+
+    private static bool IsDescendant(int pid, int ancestor, Dictionary<int, int> parents)
+    {
+        for (int i = 0; i < 4096 && parents.TryGetValue(pid, out int parent); i++)
+        {
+            if (parent == ancestor) return true;
+            if (parent <= 1) return false;
+            pid = parent;
+        }
+        return false;
+    }
+
+    public static ProcessInfo? Read(int pid)
+    {
+        Span<byte> buffer = stackalloc byte[1024];
+        int fd = Sys.Open($"/proc/{pid}/stat", Consts.O_RDONLY);
+        if (fd < 0) return null;
+        int n = Sys.Read(fd, buffer);
+        Sys.Close(fd);
+        if (n <= 0) return null;
+        var info = Parse(Encoding.UTF8.GetString(buffer[..n]));
+        return info is { } i && Argv0(pid) is { } name ? i with { Name = name } : info;
+    }
+
+    /// <summary>Basename of argv[0]: the applet name, where comm would say "init" for every applet of this binary.</summary>
+    private static string? Argv0(int pid)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        int fd = Sys.Open($"/proc/{pid}/cmdline", Consts.O_RDONLY);
+        if (fd < 0) return null;
+        int n = Sys.Read(fd, buffer);
+        Sys.Close(fd);
+        if (n <= 0) return null;
+        var first = buffer[..n];
+        int end = first.IndexOf((byte)0);
+        if (end >= 0) first = first[..end];
+        int space = first.IndexOf((byte)' ');
+        if (space > 0) first = first[..space];
+        int slash = first.LastIndexOf((byte)'/');
+        if (slash >= 0) first = first[(slash + 1)..];
+        return first.IsEmpty ? null : Encoding.UTF8.GetString(first);
+    }
+
+    /// <summary>Parses "pid (comm) state ppid pgrp session tty tpgid flags …"; null for kernel threads or garbage.</summary>
+    public static ProcessInfo? Parse(string stat)
+    {
+        int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+        if (open < 0 || close < open || !int.TryParse(stat.AsSpan(0, open).Trim(), out int pid)) return null;
+        string name = stat[(open + 1)..close];
+        string[] f = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (f.Length < 7 || f[0].Length != 1 || !int.TryParse(f[1], out int ppid) || !uint.TryParse(f[6], out uint flags)) return null;
+        if ((flags & PF_KTHREAD) != 0) return null;
+        return new ProcessInfo(pid, ppid, f[0][0], name);
+    }
+}

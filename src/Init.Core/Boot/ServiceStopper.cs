@@ -1,0 +1,158 @@
+using Init.Interop;
+using Init.Runtime;
+using Init.Supervision;
+using static Init.Interop.Consts;
+
+namespace Init.Boot;
+
+/// <summary>
+/// Force-stop of every supervised service under a service directory, in parallel, on runit's
+/// on-disk protocol (so runit's runsv is stopped the same way as ours): <c>d</c> to each
+/// supervise/control (a logger only once its service is down, so it gets the last lines), then
+/// after the grace <c>k</c> to those still up, then <c>x</c> so each runsv exits. Progress is polled from supervise/status on the event loop; <see cref="Done"/>
+/// fires once every service is down (or a last short wait after the kills ran out).
+/// </summary>
+public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDirectory, long graceMs)
+{
+    private const long PollMs = 50, AfterKillMs = 2000, ExitWaitMs = 1000;
+
+    private sealed class Service(string name, string path, Service? main)
+    {
+        public readonly string Name = name, Path = path;
+        public readonly Service? Main = main;
+        public bool Down, Killed, Told;
+    }
+
+    private readonly List<Service> _services = [];
+    private long _started;
+    private bool _killSent, _finished;
+
+    /// <summary>Called once, with the names of the services that had to be killed.</summary>
+    public Action<IReadOnlyList<string>>? Done { get; set; }
+
+    public int Count => _services.Count;
+
+    public void Start()
+    {
+        _started = loop.Now;
+        var mains = new Dictionary<string, Service>();
+        foreach (var (name, path) in Discover(serviceDirectory))
+        {
+            if (!HasSupervisor(path)) continue;
+            bool isLog = name.EndsWith("/log", StringComparison.Ordinal);
+            mains.TryGetValue(isLog ? name[..^4] : "", out var main);
+            var service = new Service(name, path, isLog ? main : null);
+            if (!isLog) mains[name] = service;
+            _services.Add(service);
+        }
+        foreach (var s in _services) if (s.Main is null) Tell(s);
+        log.Line($"stage 3: stopping {_services.Count} service(s), grace {graceMs / 1000.0:0.#}s");
+        Poll();
+    }
+
+    /// <summary>Services and their loggers: every non-dot directory of the scan dir, and its log/.</summary>
+    public static IEnumerable<(string Name, string Path)> Discover(string serviceDirectory)
+    {
+        string[] entries;
+        try { entries = Directory.GetFileSystemEntries(serviceDirectory); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
+        Array.Sort(entries, StringComparer.Ordinal);
+        foreach (string path in entries)
+        {
+            string name = Path.GetFileName(path);
+            if (name.StartsWith('.') || Sys.Stat(path, out var st) != 0 || !st.IsDirectory) continue;
+            yield return (name, path);
+            string logPath = Path.Combine(path, "log");
+            if (Sys.Stat(logPath, out var lst) == 0 && lst.IsDirectory) yield return (name + "/log", logPath);
+        }
+    }
+
+    /// <summary>A supervisor holds supervise/ok open for reading; without one, open(O_WRONLY|O_NONBLOCK) fails with ENXIO.</summary>
+    public static bool HasSupervisor(string servicePath)
+    {
+        int fd = Sys.Open(Path.Combine(servicePath, "supervise/ok"), O_WRONLY | O_NONBLOCK);
+        if (fd < 0) return false;
+        Sys.Close(fd);
+        return true;
+    }
+
+    public static bool Send(string servicePath, char command)
+    {
+        int fd = Sys.Open(Path.Combine(servicePath, "supervise/control"), O_WRONLY | O_NONBLOCK);
+        if (fd < 0) return false;
+        Span<byte> b = [(byte)command];
+        bool ok = Sys.Write(fd, b) == 1;
+        Sys.Close(fd);
+        return ok;
+    }
+
+    /// <summary>Down when supervise/status says no pid, or when its supervisor is gone.</summary>
+    public static bool IsDown(string servicePath)
+    {
+        Span<byte> buffer = stackalloc byte[StatusRecord.Size + 1];
+        int fd = Sys.Open(Path.Combine(servicePath, "supervise/status"), O_RDONLY);
+        if (fd < 0) return true;
+        int n = Sys.Read(fd, buffer);
+        Sys.Close(fd);
+        if (n != StatusRecord.Size || !StatusRecord.TryRead(buffer[..n], out var record)) return !HasSupervisor(servicePath);
+        return record.Pid == 0 || !HasSupervisor(servicePath);
+    }
+
+    private void Tell(Service s)
+    {
+        s.Told = true;
+        Send(s.Path, 'd');
+    }
+
+    private void Poll()
+    {
+        if (_finished) return;
+        long elapsed = loop.Now - _started;
+        foreach (var s in _services)
+        {
+            if (!s.Told && (s.Main is null || s.Main.Down)) Tell(s);
+            if (s.Down || !s.Told || !IsDown(s.Path)) continue;
+            s.Down = true;
+            log.Line(s.Killed ? $"stage 3: {s.Name}: killed after {elapsed / 1000.0:0.0}s (did not stop within the grace)" : $"stage 3: {s.Name}: stopped ({elapsed / 1000.0:0.0}s)");
+        }
+        bool allDown = _services.All(s => s.Down);
+        if (!allDown && !_killSent && elapsed >= graceMs)
+        {
+            _killSent = true;
+            foreach (var s in _services.Where(s => !s.Down))
+            {
+                if (!s.Told) Tell(s);
+                s.Killed = true;
+                log.Line($"stage 3: {s.Name}: still up after {graceMs / 1000.0:0.#}s: sending SIGKILL");
+                Send(s.Path, 'k');
+            }
+        }
+        if (allDown || (_killSent && elapsed >= graceMs + AfterKillMs))
+        {
+            Finish();
+            return;
+        }
+        loop.After(PollMs, Poll);
+    }
+
+    private void Finish()
+    {
+        _finished = true;
+        // x after everything is down: runsv then exits instead of waiting for a restart.
+        foreach (var s in _services) Send(s.Path, 'x');
+        foreach (var s in _services.Where(s => !s.Down)) log.Warn($"stage 3: {s.Name}: still not down");
+        long until = loop.Now + ExitWaitMs;
+        WaitForSupervisors(until);
+    }
+
+    /// <summary>Gives the runsv processes a moment to exit on their own before anything gets SIGTERM.</summary>
+    private void WaitForSupervisors(long until)
+    {
+        if (_services.Any(s => HasSupervisor(s.Path)) && loop.Now < until)
+        {
+            loop.After(PollMs, () => WaitForSupervisors(until));
+            return;
+        }
+        Done?.Invoke(_services.Where(s => s.Killed).Select(s => s.Name).ToList());
+    }
+}

@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+
+namespace Init.Interop;
+
+// svlogd's UDP copies of log lines.
+public static unsafe partial class Libc
+{
+    [LibraryImport(Lib, SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
+    [LibraryImport(Lib, SetLastError = true)] public static partial nint sendto(int fd, byte* buf, nuint len, int flags, byte* addr, uint addrlen);
+}

@@ -1,0 +1,145 @@
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Logging;
+
+/// <summary>Where a rotation (or a processor's completion) stands, so a pause can resume it.</summary>
+internal enum RotationStep { None, WaitProcessor, Fsync, MarkDone, Rename, OpenNew, Finish }
+
+public sealed partial class LogDirectory
+{
+    private ProcessorStep _processorStep = ProcessorStep.None;
+    private int _processorStatus;
+
+    private enum ProcessorStep { None, Running, Finishing, Retrying }
+
+    private const int ProcessorRetryMs = 3000;
+
+    public bool ProcessorRunning => _processorStep != ProcessorStep.None;
+
+    /// <summary>
+    /// runit's rotate(), one step at a time: wait for a running processor, fsync, mark current
+    /// complete (0744), rename it to a fresh @name, open a new current (0644), prune, start the
+    /// processor. A failed step is reported and retried later; it never skips ahead.
+    /// </summary>
+    private bool Rotate()
+    {
+        while (true)
+        {
+            switch (_step)
+            {
+                case RotationStep.WaitProcessor:
+                    // Only one processor per directory: wait (and so stop reading) until it is done.
+                    if (ProcessorRunning && !FinishProcessor()) return false;
+                    _saved = LogFiles.NewArchiveName(Name, Config.Processor is null ? 's' : 'u');
+                    _step = RotationStep.Fsync;
+                    break;
+                case RotationStep.Fsync:
+                    if (Sys.Fsync(_fdCurrent) < 0) { report.Pause("unable to fsync current logfile", Name, Sys.Errno); return false; }
+                    _step = RotationStep.MarkDone;
+                    break;
+                case RotationStep.MarkDone:
+                    if (Sys.Fchmod(_fdCurrent, ModeDone) < 0) { report.Pause("unable to set mode of current", Name, Sys.Errno); return false; }
+                    _step = RotationStep.Rename;
+                    break;
+                case RotationStep.Rename:
+                    if (Sys.Rename(PathOf("current"), PathOf(_saved!)) < 0) { report.Pause("unable to rename current", Name, Sys.Errno); return false; }
+                    report.Info($"rename: {Name}/current {_saved} {_writtenSize}");
+                    _writtenSize = 0;
+                    Sys.Close(_fdCurrent);
+                    _fdCurrent = -1;
+                    _step = RotationStep.OpenNew;
+                    break;
+                case RotationStep.OpenNew:
+                    _fdCurrent = Sys.Open(PathOf("current"), AppendFlags, ModeOpen);
+                    if (_fdCurrent < 0) { report.Pause("unable to create new current", Name, Sys.Errno); return false; }
+                    Sys.Fchmod(_fdCurrent, ModeOpen);
+                    _step = RotationStep.Finish;
+                    break;
+                case RotationStep.Finish:
+                    LogFiles.RemoveOldest(Name, Config.NumMax, _saved![26] == 'u' ? _saved : null, report);
+                    StartProcessor();
+                    _step = RotationStep.None;
+                    return true;
+                default:
+                    return true;
+            }
+        }
+    }
+
+    /// <summary>Runs the processor on the archive just made: stdin .u, stdout .t, fd 4 state, fd 5 newstate.</summary>
+    private void StartProcessor()
+    {
+        if (Config.Processor is null || _saved is null) return;
+        report.Info($"processing: {Name}/{_saved}");
+        int input = Sys.Open(PathOf(_saved), O_RDONLY);
+        int output = Sys.Open(PathOf(_saved[..26] + "t"), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, ModeOpen);
+        int state = Sys.Open(PathOf("state"), O_RDONLY);
+        if (state < 0 && Sys.Errno == ENOENT)
+        {
+            int created = Sys.Open(PathOf("state"), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, ModeOpen);
+            if (created >= 0) Sys.Close(created);
+            state = Sys.Open(PathOf("state"), O_RDONLY);
+        }
+        int newState = Sys.Open(PathOf("newstate"), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, ModeOpen);
+        int rc = -1, pid = 0;
+        if (input >= 0 && output >= 0 && state >= 0 && newState >= 0)
+        {
+            rc = Spawner.Spawn(new SpawnRequest
+            {
+                Path = "/bin/sh",
+                Arguments = ["sh", "-c", Config.Processor],
+                WorkingDirectory = Name,
+                Stdin = input,
+                Stdout = output,
+                ExtraFds = [(state, 4), (newState, 5)],
+                NewSession = false,
+            }, out pid);
+        }
+        int e = Sys.Errno;
+        foreach (int fd in (ReadOnlySpan<int>)[input, output, state, newState]) if (fd >= 0) Sys.Close(fd);
+        if (rc == 0)
+        {
+            _processorStep = ProcessorStep.Running;
+            loop.WatchChild(pid, status => { _processorStatus = status; _processorStep = ProcessorStep.Finishing; FinishProcessor(); Wake?.Invoke(); });
+            return;
+        }
+        report.Warn("unable to run processor", Name, rc > 0 ? rc : e);
+        // The archive stays as .u: nothing is lost, it is just not processed by this run.
+    }
+
+    /// <summary>runit's processorstop(): on success .t becomes .s (0744), .u goes, newstate becomes state; on failure rerun.</summary>
+    private bool FinishProcessor()
+    {
+        if (_processorStep is ProcessorStep.Running or ProcessorStep.Retrying) return false;
+        if (_processorStep == ProcessorStep.None || _saved is null) return true;
+        string unprocessed = _saved, temp = _saved[..26] + "t", done = _saved[..26] + "s";
+        bool ok = (_processorStatus & 0x7f) == 0 && ((_processorStatus >> 8) & 0xff) == 0;
+        if (!ok)
+        {
+            report.WarnX("processor failed, restart", Name);
+            Sys.Unlink(PathOf(temp));
+            // runit restarts at once, and spins on a processor that always fails; we pause 3 s.
+            // Meanwhile the processor counts as running: the next rotation waits, and so does input.
+            _processorStep = ProcessorStep.Retrying;
+            loop.After(ProcessorRetryMs, () =>
+            {
+                _processorStep = ProcessorStep.None;
+                StartProcessor();
+                if (!ProcessorRunning) Wake?.Invoke();
+            });
+            return false;
+        }
+        if (Sys.Rename(PathOf(temp), PathOf(done)) < 0 && Sys.Errno != ENOENT) { report.Pause("unable to rename processed", Name, Sys.Errno); return false; }
+        if (Sys.Chmod(PathOf(done), ModeDone) < 0) { report.Pause("unable to set mode of processed", Name, Sys.Errno); return false; }
+        if (Sys.Unlink(PathOf(unprocessed)) < 0 && Sys.Errno != ENOENT) Output.Err($"svlogd: warning: unable to unlink: {Name}/{unprocessed}\n");
+        if (Sys.Rename(PathOf("newstate"), PathOf("state")) < 0 && Sys.Errno != ENOENT) { report.Pause("unable to rename state", Name, Sys.Errno); return false; }
+        report.Info($"processed: {Name}/{done}");
+        _processorStep = ProcessorStep.None;
+        return true;
+    }
+
+    /// <summary>For shutdown: true once no processor runs or is left to finish (retrying a paused finish).</summary>
+    public bool ProcessorIdle() => !ProcessorRunning || FinishProcessor();
+}

@@ -1,0 +1,181 @@
+using Init.Accounts;
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Applets.Chpst;
+
+/// <summary>
+/// <c>chpst</c>: change the process state (session, environment, root, nice, ids, lock, stdio,
+/// limits), then exec the program, exactly as runit's chpst. Called as envdir, setuidgid,
+/// envuidgid, pgrphack, setlock or softlimit (a leading 'd' stripped) it is that daemontools tool.
+/// Exit: 100 usage, 111 error; on success it is the program.
+/// </summary>
+public static class ChpstApplet
+{
+    public const string Usage = " [-vVP012] [-u user[:group]] [-U user[:group]] [-b argv0] [-e dir] [-/ root] [-C pwd] [-n nice] [-l|-L lock] [-m n] [-d n] [-o n] [-p n] [-f n] [-c n] [-t n] prog";
+
+    public static int Run(string name, string[] args)
+    {
+        string program = name.StartsWith('d') ? name[1..] : name;
+        var options = new ChpstOptions();
+        int rest = program switch
+        {
+            "setuidgid" => Daemontools.Account(program, args, options, setUser: true),
+            "envuidgid" => Daemontools.Account(program, args, options, setUser: false),
+            "envdir" => Daemontools.EnvDirArgs(program, args, options),
+            "pgrphack" => Daemontools.Pgrphack(program, args, options),
+            "setlock" => Daemontools.Setlock(program, args, options),
+            "softlimit" => Daemontools.Softlimit(program, args, options),
+            _ => Parse(name, args, options),
+        };
+        if (rest < 0) return 100;
+        return Execute(options, args[rest..]);
+    }
+
+    private static int UsageError(string name) { Output.Err($"usage: {name}{Usage}\n\n"); return -1; }
+
+    /// <summary>Parses chpst's own options; the index of the program in <paramref name="args"/>, or -1 after printing usage.</summary>
+    private static int Parse(string name, string[] args, ChpstOptions o)
+    {
+        var g = new Getopt(name, args, "u:U:b:e:m:d:o:p:f:c:r:t:/:C:n:l:L:vP012V");
+        int c;
+        while ((c = g.Next()) != -1)
+        {
+            string a = g.Argument;
+            switch (c)
+            {
+                case 'u': o.SetUser = a; break;
+                case 'U': o.EnvUser = a; break;
+                case 'b': o.Argv0 = a; break;
+                case 'e': o.EnvDir = a; break;
+                case 'm': if (!Scan(a, out ulong m)) return UsageError(name); o.SetMemory(m); break;
+                case 'd': if (!Limit(o, ChpstOptions.Data, a)) return UsageError(name); break;
+                case 'o': if (!Limit(o, ChpstOptions.Nofile, a)) return UsageError(name); break;
+                case 'p': if (!Limit(o, ChpstOptions.Nproc, a)) return UsageError(name); break;
+                case 'f': if (!Limit(o, ChpstOptions.Fsize, a)) return UsageError(name); break;
+                case 'c': if (!Limit(o, ChpstOptions.Core, a)) return UsageError(name); break;
+                case 'r': if (!Limit(o, ChpstOptions.Rss, a)) return UsageError(name); break;
+                case 't': if (!Limit(o, ChpstOptions.Cpu, a)) return UsageError(name); break;
+                case '/': o.Root = a; break;
+                case 'C': o.WorkingDirectory = a; break;
+                case 'n':
+                    {
+                        bool negative = a.StartsWith('-');
+                        string digits = negative || a.StartsWith('+') ? a[1..] : a;
+                        if (!Scan(digits, out ulong n)) return UsageError(name);
+                        o.Nice = negative ? -(int)n : (int)n;
+                        break;
+                    }
+                case 'l': if (o.LockFile is not null) return UsageError(name); o.LockFile = a; o.LockWaits = true; break;
+                case 'L': if (o.LockFile is not null) return UsageError(name); o.LockFile = a; o.LockWaits = false; break;
+                case 'v': o.Verbose = true; break;
+                case 'P': o.NewSession = true; break;
+                case '0': o.CloseStdin = true; break;
+                case '1': o.CloseStdout = true; break;
+                case '2': o.CloseStderr = true; break;
+                case 'V': Output.Err($"$Id: chpst (Init) {AppletTable.Version} $\n"); return UsageError(name);
+                default: return UsageError(name);
+            }
+        }
+        if (g.Index >= args.Length) return UsageError(name);
+        return g.Index;
+    }
+
+    private static bool Limit(ChpstOptions o, int resource, string a)
+    {
+        if (!Scan(a, out ulong v)) return false;
+        o.Limits[resource] = v;
+        return true;
+    }
+
+    /// <summary>scan_ulong as runit uses it: leading digits, and the whole argument must be digits ("" is 0).</summary>
+    public static bool Scan(string s, out ulong value)
+    {
+        value = 0;
+        foreach (char ch in s)
+        {
+            if (ch < '0' || ch > '9') return false;
+            value = unchecked(value * 10 + (ulong)(ch - '0'));
+        }
+        return true;
+    }
+
+    /// <summary>Applies the options in runit's order and execs; returns only on failure (111, or 0 for setlock -x).</summary>
+    public static int Execute(ChpstOptions o, string[] argv)
+    {
+        var db = new UserDatabase();
+        if (o.NewSession) Sys.SetSid();
+        if (o.EnvDir is not null && !EnvDir.Apply(o.EnvDir, o.EnvDirSkipsDirectories, o.Verbose)) return 111;
+        if (o.Root is not null)
+        {
+            if (Sys.Chdir(o.Root) < 0) return Fatal($"unable to change directory: {o.Root}", Sys.Errno);
+            if (SysProcess.Chroot(".") < 0) return Fatal("unable to change root directory", SysProcess.Errno);
+        }
+        if (o.WorkingDirectory is not null && Sys.Chdir(o.WorkingDirectory) < 0)
+            return Fatal($"unable to change directory: {o.WorkingDirectory}", Sys.Errno);
+        if (o.Nice != 0 && SysProcess.Nice(o.Nice) < 0) return Fatal("unable to set nice level", SysProcess.Errno);
+        if (o.EnvUser is not null)
+        {
+            if (Resolve(o.EnvUser, o.SetUserIsAccount, db) is not { } ids) return 111;
+            SysProcess.SetEnvironment("GID", ids.Gids[0].ToString());
+            SysProcess.SetEnvironment("UID", ids.Uid.ToString());
+        }
+        if (o.SetUser is not null)
+        {
+            if (Resolve(o.SetUser, o.SetUserIsAccount, db) is not { } ids) return 111;
+            // Groups first: after setuid we could no longer change them.
+            if (SysProcess.SetGroups(ids.Gids) < 0) return Fatal("unable to setgroups", SysProcess.Errno);
+            if (SysProcess.SetGid(ids.Gids[0]) < 0) return Fatal("unable to setgid", SysProcess.Errno);
+            if (SysProcess.SetUid(ids.Uid) < 0) return Fatal("unable to setuid", SysProcess.Errno);
+        }
+        if (o.LockFile is not null && Lock(o) is { } lockResult) return lockResult;
+        if (o.CloseStdin && Sys.Close(0) < 0) return Fatal("unable to close stdin", Sys.Errno);
+        if (o.CloseStdout && Sys.Close(1) < 0) return Fatal("unable to close stdout", Sys.Errno);
+        if (o.CloseStderr && Sys.Close(2) < 0) return Fatal("unable to close stderr", Sys.Errno);
+        foreach (int resource in ChpstOptions.LimitOrder)
+        {
+            if (!o.Limits.TryGetValue(resource, out ulong value)) continue;
+            if (SysProcess.GetRlimit(resource, out var limit) < 0) return Fatal("unable to getrlimit()", SysProcess.Errno);
+            // Only the soft limit changes, clamped to the hard one.
+            limit.Current = value > limit.Maximum ? limit.Maximum : value;
+            if (SysProcess.SetRlimit(resource, limit) < 0) return Fatal("unable to setrlimit()", SysProcess.Errno);
+        }
+
+        string file = argv[0];
+        if (o.Argv0 is not null) argv[0] = o.Argv0;
+        SysProcess.ResetSignals();
+        SysProcess.ExecVp(file, argv);
+        if (o.LockBusyIsSuccess) return 0;
+        return Fatal($"unable to run: {argv[0]}", SysProcess.Errno);
+    }
+
+    private static UidGids? Resolve(string spec, bool plainAccount, UserDatabase db)
+    {
+        var ids = plainAccount ? AccountSpec.ResolveUser(spec, db) : AccountSpec.Resolve(spec, db);
+        if (ids is not null) return ids;
+        if (plainAccount) Output.Err($"chpst: fatal: unknown account: {spec}\n");
+        else if (spec.StartsWith(':')) Output.Err($"chpst: fatal: invalid uid/gids: {spec[1..]}\n");
+        else Output.Err($"chpst: fatal: unknown user/group: {spec}\n");
+        return null;
+    }
+
+    /// <summary>Takes the lock; null on success, else the exit code (setlock -x: 0 silently).</summary>
+    private static int? Lock(ChpstOptions o)
+    {
+        string file = o.LockFile!;
+        int fd = Sys.Open(file, O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT, 0x180 /* 0600 */);
+        if (fd < 0) return o.LockBusyIsSuccess ? 0 : Fatal($"unable to open lock: {file}", Sys.Errno);
+        // The program holds the lock: the descriptor must survive exec.
+        Sys.SetCloseOnExec(fd, false);
+        if (Sys.Flock(fd, o.LockWaits ? LOCK_EX : LOCK_EX | LOCK_NB) < 0)
+            return o.LockBusyIsSuccess ? 0 : Fatal($"unable to lock: {file}", Sys.Errno);
+        return null;
+    }
+
+    internal static int Fatal(string message, int errno)
+    {
+        Output.Err($"chpst: fatal: {message}: {ErrorText.Of(errno)}\n");
+        return 111;
+    }
+}

@@ -1,0 +1,91 @@
+using Init.Boot;
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Applets.Pid1;
+
+/// <summary>
+/// Multi-service container mode: stage 2 only (runsvdir on the service directory), no mounts,
+/// no console, no reboot(2). SIGTERM or SIGINT (docker stop, ctrl-c) runs a container stage 3:
+/// every service gets <c>d</c>, the ones still up after the grace get <c>k</c> and are named,
+/// then whatever is left is TERMed and KILLed, and Init exits 0.
+/// </summary>
+public sealed class ContainerInit(Pid1Context ctx)
+{
+    /// <summary>After the services' grace: how long leftovers get between SIGTERM and SIGKILL.</summary>
+    private const long LeftoverGraceMs = 1000;
+
+    private Scanner? _scanner;
+    private bool _stopping;
+    private long _started;
+
+    public int ExitCode { get; private set; }
+
+    /// <summary>Called once the container's stage 3 is over (by default: the loop stops).</summary>
+    public Action? Stopped { get; set; }
+
+    /// <summary>
+    /// The services half of a container on someone else's loop: for <c>init [opts] -- cmd</c> with
+    /// a service directory, start this next to the main command and call <see cref="Stop"/> when
+    /// it ends (<see cref="Stopped"/> tells when the services are down).
+    /// </summary>
+    public static ContainerInit Create(EventLoop loop, Configuration.InitOptions options, string name = "init") => new(new Pid1Context
+    {
+        Loop = loop,
+        Log = new BootLog(name),
+        Options = options,
+        Environment = ChildEnvironment.Build(),
+        SelfPath = Pid1Context.ResolveSelf(),
+        HasRunsvdirApplet = AppletTable.Find("runsvdir") is not null,
+    });
+
+    /// <summary>Starts the scanner on the service directory (no signals registered, no loop run).</summary>
+    public void StartServices()
+    {
+        _started = ctx.Loop.Now;
+        ctx.Log.Line($"container: services in {ctx.Options.ServiceDirectory}");
+        _scanner = ctx.NewScanner();
+        _scanner.Start();
+    }
+
+    /// <summary>Runs until the container is told to stop; returns the exit code (0 after a clean stage 3).</summary>
+    public int Run()
+    {
+        if (Sys.GetPid() != 1 && Sys.Prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+            ctx.Log.Warn($"unable to become a subreaper: {ErrorText.Of(Sys.Errno)}");
+        ctx.Loop.OnSignal(SIGTERM, _ => Stop("SIGTERM"));
+        ctx.Loop.OnSignal(SIGINT, _ => Stop("SIGINT"));
+        Pid1Signals.IgnoreTheRest(ctx.Loop);
+        ctx.Loop.OnSignal(SIGCONT, _ => { });
+        ctx.Loop.OnSignal(SIGUSR1, _ => { });
+        ctx.Loop.OnSignal(SIGUSR2, _ => { });
+        Stopped ??= ctx.Loop.Stop;
+        StartServices();
+        ctx.RunLoop();
+        return ExitCode;
+    }
+
+    /// <summary>Container stage 3: services down (d, k after the grace), leftovers TERMed then KILLed.</summary>
+    public void Stop(string reason)
+    {
+        if (_stopping) { ctx.Log.Line($"container: {reason}: already stopping"); return; }
+        _stopping = true;
+        ctx.Log.Line($"container: stage 3 ({reason})");
+        _scanner?.Stop();
+        var stopper = new ServiceStopper(ctx.Loop, ctx.Log, ctx.Options.ServiceDirectory, ctx.Options.StopGraceSeconds * 1000L);
+        stopper.Done = killed =>
+        {
+            var terminator = new ProcessTerminator(ctx.Loop, ctx.Log, LeftoverGraceMs, everything: Sys.GetPid() == 1);
+            terminator.Done = () =>
+            {
+                ctx.Loop.Sweep();
+                ctx.Log.Line($"container: stopped ({(ctx.Loop.Now - _started) / 1000.0:0.000}s after start){(killed.Count > 0 ? ", killed: " + string.Join(' ', killed) : "")}");
+                ExitCode = 0;
+                Stopped?.Invoke();
+            };
+            terminator.Start();
+        };
+        stopper.Start();
+    }
+}

@@ -1,0 +1,45 @@
+using Init.Boot;
+using Init.Interop;
+using Init.Runtime;
+
+namespace Init.Applets.Pid1;
+
+/// <summary>Starts stage scripts and waits for them on the event loop; reports how they ended.</summary>
+public sealed class Hooks(EventLoop loop, BootLog log, IReadOnlyList<string> environment, int console)
+{
+    /// <summary>Starts <paramref name="path"/> (argv = {path}) in a new session on the console. Returns the pid or 0.</summary>
+    public int Start(string path, Action<int> onExit, string[]? arguments = null)
+    {
+        int rc = Spawner.Spawn(new SpawnRequest
+        {
+            Path = path,
+            Arguments = arguments ?? [path],
+            WorkingDirectory = "/",
+            Stdin = console,
+            Stdout = console,
+            Stderr = console,
+            Environment = environment,
+        }, out int pid);
+        if (rc != 0)
+        {
+            log.Warn($"unable to start {path}: {ErrorText.Of(rc)}");
+            return 0;
+        }
+        loop.WatchChild(pid, onExit);
+        return pid;
+    }
+
+    /// <summary>"exit 3", "signal 9": how a wait status reads on the console.</summary>
+    public static string Describe(int status) =>
+        (status & 0x7f) == 0 ? $"exit {(status >> 8) & 0xff}" : $"signal {status & 0x7f}";
+
+    public static bool Crashed(int status) => (status & 0x7f) != 0;
+    public static int ExitCode(int status) => (status >> 8) & 0xff;
+
+    public static string? Executable(params string[] candidates)
+    {
+        foreach (string c in candidates)
+            if (!string.IsNullOrEmpty(c) && RunitFiles.IsExecutable(c)) return c;
+        return null;
+    }
+}

@@ -1,0 +1,73 @@
+using Init.Boot;
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Applets.Pid1;
+
+/// <summary>
+/// Stage 2's runsvdir: started on the service directory and respawned when it dies, after a
+/// pause that doubles from 1 s up to a cap (and starts again at 1 s after 10 s of good health),
+/// so a broken scanner never becomes a busy loop.
+/// </summary>
+public sealed class Scanner(EventLoop loop, BootLog log, IReadOnlyList<string> environment, int console,
+    string program, string argv0, bool searchPath, string serviceDirectory, long maxBackoffMs)
+{
+    private const long HealthyMs = 10_000;
+    private long _backoffMs = 1000, _startedAt;
+    private bool _stopped;
+    private EventLoop.Timer? _respawn;
+
+    public int Pid { get; private set; }
+
+    /// <summary>Called with the pid each time a scanner starts (tests and benchmarks watch the console for it).</summary>
+    public void Start()
+    {
+        if (_stopped) return;
+        int rc = Spawner.Spawn(new SpawnRequest
+        {
+            Path = program,
+            Arguments = [argv0, "-P", serviceDirectory],
+            SearchPath = searchPath,
+            WorkingDirectory = "/",
+            Stdin = console,
+            Stdout = console,
+            Stderr = console,
+            Environment = environment,
+        }, out int pid);
+        if (rc != 0)
+        {
+            log.Warn($"stage 2: unable to start {argv0}: {ErrorText.Of(rc)}");
+            ScheduleRespawn();
+            return;
+        }
+        Pid = pid;
+        _startedAt = loop.Now;
+        log.Line($"stage 2: {argv0} {serviceDirectory} started (pid {pid})");
+        loop.WatchChild(pid, OnExit);
+    }
+
+    private void OnExit(int status)
+    {
+        Pid = 0;
+        if (_stopped) return;
+        if (loop.Now - _startedAt >= HealthyMs) _backoffMs = 1000;
+        log.Warn($"stage 2: {argv0} ended ({Hooks.Describe(status)}): restarting in {_backoffMs / 1000.0:0.#}s");
+        ScheduleRespawn();
+    }
+
+    private void ScheduleRespawn()
+    {
+        long wait = _backoffMs;
+        _backoffMs = Math.Min(_backoffMs * 2, maxBackoffMs);
+        _respawn = loop.After(wait, Start);
+    }
+
+    /// <summary>No more respawns; SIGTERM makes runsvdir exit at once, leaving its runsv processes to the shutdown.</summary>
+    public void Stop()
+    {
+        _stopped = true;
+        _respawn?.Cancel();
+        if (Pid > 0) Sys.Kill(Pid, SIGTERM);
+    }
+}

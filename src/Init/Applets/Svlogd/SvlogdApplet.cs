@@ -1,0 +1,65 @@
+using System.Text;
+using Init.Logging;
+using Init.Runtime;
+
+namespace Init.Applets.Svlogd;
+
+/// <summary>
+/// <c>svlogd [-tttv] [-r c] [-R abc] [-l len] [-b buflen] dir …</c>: runit's logger. Reads lines
+/// on stdin and keeps them in rotated log directories. Exit: 0 at EOF or after SIGTERM, 111 on
+/// usage or when no log directory works.
+/// </summary>
+public static class SvlogdApplet
+{
+    private const string Usage = " [-ttv] [-r c] [-R abc] [-l len] [-b buflen] dir ...";
+
+    public static int Run(string name, string[] args)
+    {
+        var options = new SvlogdOptions();
+        var g = new Getopt(name, args, "R:r:l:b:tvV");
+        int c;
+        while ((c = g.Next()) != -1)
+        {
+            string a = g.Argument;
+            switch (c)
+            {
+                case 'R':
+                    options.AlsoReplace = Encoding.UTF8.GetBytes(a);
+                    if (options.Replacement == 0) options.Replacement = (byte)'_';
+                    break;
+                case 'r':
+                    if (a.Length != 1) return UsageError(name);
+                    options.Replacement = (byte)a[0];
+                    break;
+                case 'l':
+                    LogConfig.ScanUlong(Encoding.UTF8.GetBytes(a), out ulong l);
+                    options.LineMax = l == 0 ? 1000 : l;
+                    break;
+                case 'b':
+                    LogConfig.ScanUlong(Encoding.UTF8.GetBytes(a), out ulong b);
+                    options.BufferLength = b == 0 ? 1024 : b;
+                    break;
+                case 't': options.Timestamp = Math.Min(3, options.Timestamp + 1); break;
+                case 'v': options.Verbose = true; break;
+                case 'V': Output.Err($"$Id: svlogd (Init) {AppletTable.Version} $\n"); return UsageError(name);
+                default: return UsageError(name);
+            }
+        }
+        string[] dirs = args[g.Index..];
+        // runit's limits: at least one directory; the buffer must hold a whole matched line.
+        if (dirs.Length == 0 || options.BufferLength <= options.LineMax || options.LineMax > 1 << 20) return UsageError(name);
+
+        using var loop = new EventLoop();
+        var runner = new SvlogdRunner(options, dirs, loop);
+        loop.HandlerFailed = e => Output.Err($"svlogd: warning: internal error: {e.Message}\n");
+        if (!runner.Start()) return 111;
+        loop.Run();
+        return runner.ExitCode;
+    }
+
+    private static int UsageError(string name)
+    {
+        Output.Err($"usage: {name}{Usage}\n\n");
+        return 111;
+    }
+}

@@ -1,0 +1,91 @@
+namespace Init.Tests.Boot;
+
+/// <summary>
+/// Init booted by Debian's kernel under QEMU from an initramfs with nothing mounted. Few, and as
+/// fast as TCG allows (each boot is ~10 s); every one has a hard timeout and kills QEMU when done.
+/// </summary>
+[TestFixture, NonParallelizable]
+public class BootTests
+{
+    private static readonly string[] Services = ["clock", "echo", "report", "stubborn"];
+
+    [OneTimeSetUp]
+    public void BuildImages() => QemuVm.EnsureImages();
+
+    [Test, CancelAfter(150_000)]
+    public void Built_in_stages_mount_start_every_service_and_poweroff_kills_the_one_ignoring_TERM()
+    {
+        using var vm = new QemuVm("builtin", "demo=poweroff init.StopGraceSeconds=2");
+
+        int? exit = vm.WaitForExit(120_000);
+        string console = vm.Console;
+
+        Assert.That(exit, Is.Not.Null, "QEMU did not power off in time\n" + console);
+        Assert.That(console, Does.Contain("stage 1: built-in stages"));
+        Assert.That(console, Does.Contain("stage 1: mounted /proc /sys /dev /dev/pts /dev/shm /run /sys/fs/cgroup"), console);
+        Assert.That(console, Does.Contain("stage 1: hostname init-demo"));
+        Assert.That(console, Does.Contain("stage 1 hook:"));
+        Assert.That(console, Does.Contain("demo: all services up"));
+        foreach (var s in Services) Assert.That(console, Does.Contain($"run: /etc/service/{s}: (pid "), console);
+        Assert.That(console, Does.Contain("stage 3: poweroff (runit-init (stopit))"), console);
+        foreach (var s in new[] { "clock", "clock/log", "echo", "report" }) Assert.That(console, Does.Contain($"stage 3: {s}: stopped"), console);
+        Assert.That(console, Does.Contain("stage 3: stubborn: killed after"), console);
+        Assert.That(console, Does.Contain("stage 3 hook: bye"));
+        Assert.That(console, Does.Contain("reboot: Power down"));
+        Assert.That(console, Does.Not.Contain("Kernel panic"));
+    }
+
+    [Test, CancelAfter(150_000)]
+    public void Ctrl_alt_del_from_the_QEMU_monitor_stops_every_service_and_reboots()
+    {
+        using var vm = new QemuVm("builtin", "init.StopGraceSeconds=2");
+        Assert.That(vm.WaitFor("demo: all services up", 90_000), Is.True, vm.Console);
+        Assert.That(vm.WaitFor("run: /etc/service/stubborn", 5_000), Is.True, vm.Console);
+
+        vm.SendMonitor("sendkey ctrl-alt-delete");
+        int? exit = vm.WaitForExit(60_000);
+        string console = vm.Console;
+
+        Assert.That(exit, Is.Not.Null, "QEMU did not end after ctrl-alt-del\n" + console);
+        Assert.That(console, Does.Contain("ctrl-alt-del"));
+        Assert.That(console, Does.Contain("stage 3: reboot (ctrl-alt-del)"), console);
+        foreach (var s in new[] { "clock", "clock/log", "echo", "report" }) Assert.That(console, Does.Contain($"stage 3: {s}: stopped"), console);
+        Assert.That(console, Does.Contain("stage 3: stubborn: killed after"), console);
+        Assert.That(console, Does.Contain("reboot: Restarting system"), console);
+    }
+
+    [Test, CancelAfter(150_000)]
+    public void Runit_stage_scripts_run_with_runit_rules_and_poweroff_uses_runit_inits_protocol()
+    {
+        using var vm = new QemuVm("runit", "demo=poweroff STOP_WAIT=2");
+
+        int? exit = vm.WaitForExit(120_000);
+        string console = vm.Console;
+
+        Assert.That(exit, Is.Not.Null, "QEMU did not power off in time\n" + console);
+        Assert.That(console, Does.Contain("enter stage: /etc/runit/1"));
+        Assert.That(console, Does.Contain("leave stage: /etc/runit/1 (exit 0)"));
+        Assert.That(console, Does.Contain("enter stage: /etc/runit/2"));
+        foreach (var s in Services) Assert.That(console, Does.Contain($"run: /etc/service/{s}: (pid "), console);
+        Assert.That(console, Does.Contain("stage 3: poweroff (runit-init (stopit))"), console);
+        Assert.That(console, Does.Contain("enter stage: /etc/runit/3"));
+        foreach (var s in new[] { "clock", "echo", "report" }) Assert.That(console, Does.Contain($"ok: down: /etc/service/{s}:"), console);
+        Assert.That(console, Does.Contain("kill: run: /etc/service/stubborn"), console);
+        Assert.That(console, Does.Contain("reboot: Power down"), console);
+    }
+
+    [Test, CancelAfter(150_000)]
+    public void Inits_poweroff_stops_runits_own_PID_1_through_runit_inits_protocol()
+    {
+        using var vm = new QemuVm("runit", "demo=poweroff STOP_WAIT=2", init: "/sbin/runit");
+
+        int? exit = vm.WaitForExit(120_000);
+        string console = vm.Console;
+
+        Assert.That(exit, Is.Not.Null, "runit did not power off in time\n" + console);
+        Assert.That(console, Does.Contain("- runit: enter stage: /etc/runit/2"), "runit itself is PID 1\n" + console);
+        Assert.That(console, Does.Contain("demo: poweroff at"));
+        Assert.That(console, Does.Contain("- runit: enter stage: /etc/runit/3"), console);
+        Assert.That(console, Does.Contain("reboot: Power down"), console);
+    }
+}

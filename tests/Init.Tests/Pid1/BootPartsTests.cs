@@ -1,0 +1,41 @@
+using Init.Boot;
+
+namespace Init.Tests.Pid1;
+
+/// <summary>Parsers PID 1 relies on at shutdown: /proc/PID/stat and /proc/mounts.</summary>
+[TestFixture]
+public class BootPartsTests
+{
+    [Test, CancelAfter(5_000)]
+    public void A_stat_line_with_a_tricky_comm_parses_to_pid_parent_state_and_name()
+    {
+        var info = ProcessTable.Parse("4242 (a) b (c) S 17 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 5 0 0");
+
+        Assert.That(info, Is.EqualTo(new ProcessInfo(4242, 17, 'S', "a) b (c")));
+    }
+
+    [Test, CancelAfter(5_000)]
+    public void Kernel_threads_and_garbage_are_not_processes_to_kill()
+    {
+        Assert.That(ProcessTable.Parse("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0"), Is.Null, "PF_KTHREAD set");
+        Assert.That(ProcessTable.Parse("garbage"), Is.Null);
+        Assert.That(ProcessTable.Parse("12 (x) S"), Is.Null);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public void Our_own_process_table_has_us_and_no_kernel_threads()
+    {
+        var all = ProcessTable.Snapshot();
+
+        Assert.That(all.Any(p => p.Pid == Environment.ProcessId), Is.True);
+        Assert.That(all.Any(p => p.Pid == 2 && p.Name == "kthreadd"), Is.False);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public void Mount_points_with_escaped_blanks_are_unescaped()
+    {
+        Assert.That(Mounts.Unescape(@"/mnt/a\040b\011c\134d"), Is.EqualTo("/mnt/a b\tc\\d"));
+        Assert.That(Mounts.Unescape(@"/plain"), Is.EqualTo("/plain"));
+        Assert.That(Mounts.Unescape(@"/trailing\04"), Is.EqualTo(@"/trailing\04"));
+    }
+}

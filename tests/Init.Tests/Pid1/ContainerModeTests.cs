@@ -1,0 +1,120 @@
+using Init.Tests.Support;
+
+namespace Init.Tests.Pid1;
+
+/// <summary>Multi-service container mode: init as PID 1 of a PID namespace running a service directory.</summary>
+[TestFixture]
+public class ContainerModeTests
+{
+    private static NamespacedInit Start(TempDirectory temp, params string[] extra) =>
+        new(temp, ["--Mode=container", "--ServiceDirectory=" + temp["service"], .. extra]);
+
+    private static bool AllUp(TempDirectory temp, params string[] services) =>
+        services.All(s => File.Exists(temp[$"service/{s}/supervise/pid"]) && File.ReadAllText(temp[$"service/{s}/supervise/pid"]).Trim().Length > 0);
+
+    [Test, CancelAfter(30_000)]
+    public void SIGTERM_stops_every_service_kills_the_one_ignoring_TERM_by_name_and_exits_0_within_the_grace()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/quick/run", "exec sleep 1000\n");
+        temp.Script("service/stubborn/run", "trap '' TERM\nwhile :; do sleep 1; done\n");
+        using var init = Start(temp, "--StopGraceSeconds=2");
+        Assert.That(Run.Until(() => AllUp(temp, "quick", "stubborn"), 10_000), Is.True, init.Output);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        init.Signal(15);
+        int? exit = init.WaitForExit(15_000);
+
+        Assert.That(exit, Is.EqualTo(0), init.Output);
+        Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(2 + 4), "grace 2 s plus the SIGKILL wait bound");
+        Assert.That(init.Output, Does.Contain("stage 3: quick: stopped"));
+        Assert.That(init.Output, Does.Contain("stage 3: stubborn: killed after"));
+        Assert.That(init.Output, Does.Contain("killed: stubborn"));
+    }
+
+    [Test, CancelAfter(30_000)]
+    public void Orphans_reparented_to_init_are_reaped_within_a_second()
+    {
+        using var temp = new TempDirectory();
+        // Each round leaves a grandchild whose parent exits at once: it is reparented to PID 1.
+        temp.Script("service/orphans/run", "while :; do ( sleep 0.05 & ); sleep 0.1; done\n");
+        using var init = Start(temp);
+        int pid1 = init.InitPid;
+        Assert.That(Run.Until(() => AllUp(temp, "orphans"), 10_000), Is.True, init.Output);
+        bool adopted = Run.Until(() => NamespacedInit.Stat(pid1).Any(p => p.Name == "sleep"), 5_000);
+        Thread.Sleep(1000);
+
+        var first = NamespacedInit.Stat(pid1).Where(p => p.State == 'Z').Select(p => p.Pid).ToHashSet();
+        Thread.Sleep(1000);
+        var second = NamespacedInit.Stat(pid1).Where(p => p.State == 'Z').Select(p => p.Pid).ToHashSet();
+
+        Assert.That(adopted, Is.True, "no orphan was ever reparented to PID 1: the test proves nothing");
+        Assert.That(first.Intersect(second), Is.Empty, "a zombie child of PID 1 lived for more than a second");
+        Assert.That(init.HasExited, Is.False, init.Output);
+    }
+
+    [Test, CancelAfter(40_000)]
+    public void A_killed_runsvdir_comes_back_and_services_stay_supervised_without_duplicates()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/a/run", "exec sleep 1000\n");
+        temp.Script("service/b/run", "exec sleep 1000\n");
+        using var init = Start(temp);
+        int pid1 = init.InitPid;
+        Assert.That(Run.Until(() => AllUp(temp, "a", "b"), 10_000), Is.True, init.Output);
+        int scanner = NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid;
+        string servicePidA = File.ReadAllText(temp["service/a/supervise/pid"]);
+
+        Run.Command("/bin/kill", "-9", scanner.ToString());
+        bool back = Run.Until(() => NamespacedInit.Stat(pid1).Any(p => p.Name == "runsvdir" && p.Pid != scanner), 10_000);
+        Thread.Sleep(2500); // let the new scanner try (and fail) to start second runsv processes
+
+        Assert.That(back, Is.True, init.Output);
+        var runsvs = NamespacedInit.Stat(pid1).Concat(NamespacedInit.Stat(NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid))
+            .Where(p => p.Name == "runsv" && p.State != 'Z').ToList();
+        Assert.That(runsvs, Has.Count.EqualTo(2), "one runsv per service");
+        Assert.That(File.ReadAllText(temp["service/a/supervise/pid"]), Is.EqualTo(servicePidA), "the service was not restarted");
+        Assert.That(init.Output, Does.Contain("runsvdir ended (signal 9): restarting in 1s"));
+    }
+
+    [Test, CancelAfter(60_000)]
+    public void Init_survives_1000_random_signals_sent_by_a_service()
+    {
+        using var temp = new TempDirectory();
+        // Every signal but the two that stop a container (TERM, INT) and the two nobody can catch.
+        var rng = new Random(4);
+        int[] pool = Enumerable.Range(1, 64).Where(s => s is not (9 or 19 or 15 or 2 or 32 or 33)).ToArray();
+        var signals = Enumerable.Range(0, 1000).Select(_ => pool[rng.Next(pool.Length)]).ToList();
+        temp.Script("service/storm/run", $"failed=0\nfor s in {string.Join(' ', signals)}; do kill -$s 1 || failed=$((failed + 1)); done\necho $failed > {temp["storm.done"]}\nexec sleep 1000\n");
+        temp.Script("service/witness/run", "exec sleep 1000\n");
+        using var init = Start(temp, "--StopGraceSeconds=2");
+        Assert.That(Run.Until(() => File.Exists(temp["storm.done"]), 40_000), Is.True, init.Output);
+        Thread.Sleep(500);
+
+        Assert.That(File.ReadAllText(temp["storm.done"]).Trim(), Is.EqualTo("0"), "every kill(1, sig) was delivered");
+        Assert.That(init.HasExited, Is.False, init.Output);
+        Assert.That(init.Output, Does.Not.Contain("internal error"));
+        Assert.That(AllUp(temp, "witness"), Is.True);
+        init.Signal(15);
+        Assert.That(init.WaitForExit(15_000), Is.EqualTo(0), init.Output);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public void Malformed_configuration_is_reported_and_the_defaults_are_used()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/a/run", "exec sleep 1000\n");
+        temp.Write("bad.conf", "this is [not\n= an ini file\nStopGraceSeconds=soon\n");
+        using var init = new NamespacedInit(temp, ["--Mode=container", "--ServiceDirectory=" + temp["service"], "--ConfigFile=" + temp["bad.conf"], "--ReapIntervalMs=0"],
+            new Dictionary<string, string?> { ["INIT_KILLGRACESECONDS"] = "many" });
+        Assert.That(Run.Until(() => AllUp(temp, "a"), 10_000), Is.True, init.Output);
+
+        init.Signal(15);
+        int? exit = init.WaitForExit(15_000);
+
+        Assert.That(exit, Is.EqualTo(0), init.Output);
+        Assert.That(init.Output, Does.Contain("bad.conf"));
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(init.Output, "bad value for KILLGRACESECONDS", System.Text.RegularExpressions.RegexOptions.IgnoreCase), Has.Count.EqualTo(1), "reported once");
+        Assert.That(init.Output, Does.Contain("ReapIntervalMs must be 10..1000"));
+    }
+}

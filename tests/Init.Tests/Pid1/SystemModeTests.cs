@@ -1,0 +1,119 @@
+using Init.Tests.Support;
+
+namespace Init.Tests.Pid1;
+
+/// <summary>
+/// System mode (the boot path) as PID 1 of a PID namespace, without the console and mounts:
+/// stage 2 and the shutdown requests. /run and /etc/runit are private tmpfs mounts so the
+/// runit-init request files never touch the host.
+/// </summary>
+[TestFixture]
+public class SystemModeTests
+{
+    private const string PrivateRunitDirs = "mount -t tmpfs tmpfs /run && mkdir -p /etc/runit && mount -t tmpfs tmpfs /etc/runit";
+
+    private static NamespacedInit Start(TempDirectory temp, string? wrapper = PrivateRunitDirs) =>
+        new(temp, ["--Mode=system", "--Stages=builtin", "--Console=false", "--Mount=false", "--ServiceDirectory=" + temp["service"],
+            "--HookDirectory=" + temp["hooks"], "--StopGraceSeconds=2", "--KillGraceSeconds=1"], wrapper: wrapper);
+
+    [Test, CancelAfter(40_000)]
+    public void Init_0_from_a_service_runs_stage_3_through_runit_inits_protocol()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("hooks/1", $"echo hook1 > {temp["hook1.ran"]}\n");
+        temp.Script("hooks/3", "echo stage-3-hook-ran\n");
+        temp.Script("service/a/run", "exec sleep 1000\n");
+        temp.Script("service/requester/run", $"sleep 1; exec {Binary.Init} 0\n");
+        using var init = Start(temp);
+
+        int? exit = init.WaitForExit(25_000);
+
+        Assert.That(exit, Is.Not.Null, init.Output);
+        Assert.That(File.Exists(temp["hook1.ran"]), Is.True, "stage-1 hook");
+        Assert.That(init.Output, Does.Contain("stage 3: poweroff (runit-init (stopit))"));
+        Assert.That(init.Output, Does.Contain("stage 3: a: stopped"));
+        Assert.That(init.Output, Does.Contain("stage-3-hook-ran"));
+        Assert.That(init.Output, Does.Contain("stage 3: poweroff ("));
+        // reboot(RB_POWER_OFF) in a PID namespace ends its init with SIGINT.
+        Assert.That(exit, Is.EqualTo(128 + 2), init.Output);
+    }
+
+    [Test, CancelAfter(40_000)]
+    public void A_failing_stage_1_hook_is_reported_and_stage_2_still_starts()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("hooks/1", "exit 3\n");
+        temp.Script("service/a/run", $"echo up > {temp["a.up"]}; exec sleep 1000\n");
+        using var init = Start(temp);
+
+        bool up = Run.Until(() => File.Exists(temp["a.up"]), 10_000);
+        init.Signal(12); // SIGUSR2: poweroff, busybox style
+        int? exit = init.WaitForExit(20_000);
+
+        Assert.That(up, Is.True, init.Output);
+        Assert.That(init.Output, Does.Contain("failed (exit 3): going on"));
+        Assert.That(init.Output, Does.Contain("stage 3: poweroff (SIGUSR2)"));
+        Assert.That(exit, Is.EqualTo(128 + 2), init.Output);
+    }
+
+    [Test, CancelAfter(40_000)]
+    public void A_bare_SIGCONT_without_a_stopit_file_changes_nothing()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/a/run", $"echo up > {temp["a.up"]}; exec sleep 1000\n");
+        using var init = Start(temp);
+        Assert.That(Run.Until(() => File.Exists(temp["a.up"]), 10_000), Is.True, init.Output);
+
+        init.Signal(18);
+        Thread.Sleep(1000);
+
+        Assert.That(init.HasExited, Is.False, init.Output);
+        Assert.That(init.Output, Does.Not.Contain("stage 3"));
+        init.Signal(15); // SIGTERM: reboot
+        Assert.That(init.WaitForExit(20_000), Is.Not.Null);
+        Assert.That(init.Output, Does.Contain("stage 3: reboot (SIGTERM)"));
+    }
+
+    [Test, CancelAfter(40_000)]
+    public void A_failing_stage_1_hook_runs_the_emergency_shell_before_stage_2()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("hooks/1", "exit 1\n");
+        string shell = temp.Script("emergency", $"echo rescued > {temp["rescued"]}\n");
+        temp.Script("service/a/run", $"echo up > {temp["a.up"]}; exec sleep 1000\n");
+        using var init = new NamespacedInit(temp, ["--Mode=system", "--Stages=builtin", "--Console=false", "--Mount=false", "--ServiceDirectory=" + temp["service"],
+            "--HookDirectory=" + temp["hooks"], "--EmergencyShell=" + shell, "--StopGraceSeconds=2", "--KillGraceSeconds=1"], wrapper: PrivateRunitDirs);
+
+        bool up = Run.Until(() => File.Exists(temp["a.up"]), 10_000);
+        init.Signal(2); // SIGINT: ctrl-alt-del, default action reboot
+        int? exit = init.WaitForExit(20_000);
+
+        Assert.That(up, Is.True, init.Output);
+        Assert.That(File.Exists(temp["rescued"]), Is.True, init.Output);
+        Assert.That(init.Output, Does.Contain("stage 3: reboot (ctrl-alt-del)"));
+        // reboot(RB_AUTOBOOT) in a PID namespace ends its init with SIGHUP.
+        Assert.That(exit, Is.EqualTo(128 + 1), init.Output);
+    }
+
+    [Test, CancelAfter(60_000)]
+    public void Init_in_system_mode_survives_1000_random_signals_sent_by_a_service()
+    {
+        using var temp = new TempDirectory();
+        // Every signal but the shutdown requests (INT, USR1, USR2, TERM) and the uncatchable ones;
+        // CONT stays in: without an executable stopit file it must change nothing.
+        var rng = new Random(7);
+        int[] pool = Enumerable.Range(1, 64).Where(s => s is not (2 or 9 or 10 or 12 or 15 or 19 or 32 or 33)).ToArray();
+        var signals = Enumerable.Range(0, 1000).Select(_ => pool[rng.Next(pool.Length)]).ToList();
+        temp.Script("service/storm/run", $"failed=0\nfor s in {string.Join(' ', signals)}; do kill -$s 1 || failed=$((failed + 1)); done\necho $failed > {temp["storm.done"]}\nexec sleep 1000\n");
+        using var init = Start(temp);
+        Assert.That(Run.Until(() => File.Exists(temp["storm.done"]), 40_000), Is.True, init.Output);
+        Thread.Sleep(500);
+
+        Assert.That(File.ReadAllText(temp["storm.done"]).Trim(), Is.EqualTo("0"));
+        Assert.That(init.HasExited, Is.False, init.Output);
+        Assert.That(init.Output, Does.Not.Contain("stage 3"));
+        Assert.That(init.Output, Does.Not.Contain("internal error"));
+        init.Signal(12);
+        Assert.That(init.WaitForExit(20_000), Is.EqualTo(128 + 2), init.Output);
+    }
+}
