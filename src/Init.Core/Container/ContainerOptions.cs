@@ -35,6 +35,11 @@ public sealed class ContainerOptions
     /// descendants and wait for them up to this many milliseconds, then KILL; -1 = exit at once (as tini).
     /// </summary>
     public long DescendantGraceMs { get; set; } = -1;
+    /// <summary>
+    /// Init's addition (<c>--services DIR</c> / INIT_SERVICES): a supervision tree (runsvdir on DIR)
+    /// runs alongside the main command and is stopped when it exits; null = none.
+    /// </summary>
+    public string? ServiceDirectory { get; set; }
 
     private static int[] NewRewriteTable()
     {

@@ -6,7 +6,7 @@ namespace Init.Container;
 /// <summary>
 /// tini's command line (getopt "p:hvwgle:s", <c>--version</c> only as the sole argument) and
 /// environment (TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP: set = on, even when empty;
-/// TINI_VERBOSITY: atoi), plus Init's <c>--wait-descendants GRACE</c>.
+/// TINI_VERBOSITY: atoi), plus Init's <c>--wait-descendants GRACE</c> and <c>--services DIR</c> (INIT_SERVICES).
 /// Difference: options end at the first non-option (POSIX), where tini's GNU getopt permutes,
 /// so <c>tini ls -l</c> runs <c>ls -l</c> instead of printing tini's license.
 /// </summary>
@@ -36,6 +36,14 @@ public static class TiniCommandLine
                 if (value is null) return Usage(name, $"{argv0}: option '--wait-descendants' requires an argument");
                 if (!Grace.TryParse(value, out long ms)) return Fatal($"Not a valid option for --wait-descendants: {value}");
                 options.DescendantGraceMs = ms;
+                continue;
+            }
+            if (arg.StartsWith("--services", StringComparison.Ordinal))
+            {
+                string? value = arg.Length > 10 && arg[10] == '=' ? arg[11..] : arg.Length == 10 && i + 1 < args.Length ? args[++i] : null;
+                if (arg.Length > 10 && arg[10] != '=') return Usage(name, $"{argv0}: unrecognized option '{arg}'");
+                if (string.IsNullOrEmpty(value)) return Usage(name, $"{argv0}: option '--services' requires an argument");
+                options.ServiceDirectory = value;
                 continue;
             }
             for (int j = 1; j < arg.Length; j++)
@@ -77,8 +85,12 @@ public static class TiniCommandLine
             if (!Grace.TryParse(grace, out long ms)) return Fatal($"Not a valid value for {Grace.Variable}: {grace}");
             options.DescendantGraceMs = ms;
         }
+        if (options.ServiceDirectory is null && env(ServicesVariable) is { Length: > 0 } services) options.ServiceDirectory = services;
         return ParseResult.Run(options);
     }
+
+    /// <summary>As <c>--services DIR</c>: the service directory run alongside the main command.</summary>
+    public const string ServicesVariable = "INIT_SERVICES";
 
     private static ParseResult Usage(string name, string? error)
     {

@@ -21,12 +21,14 @@ public static class TiniText
         "  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.\n" +
         "  -l: Show license and exit.\n" +
         "  --wait-descendants SECONDS: When PROGRAM exits, TERM the remaining descendants, wait up to SECONDS, then KILL (Init).\n" +
+        "  --services DIR: Also supervise the services in DIR (runsvdir); stop them when PROGRAM exits (Init).\n" +
         "\n" +
         "Environment variables:\n\n" +
         "  TINI_SUBREAPER: Register as a process subreaper (requires Linux >= 3.4).\n" +
         "  TINI_VERBOSITY: Set the verbosity level (default: 1).\n" +
         "  TINI_KILL_PROCESS_GROUP: Send signals to the child's process group.\n" +
         $"  {Grace.Variable}: As --wait-descendants (Init).\n" +
+        $"  {TiniCommandLine.ServicesVariable}: As --services (Init).\n" +
         "\n");
 
     public const string License =

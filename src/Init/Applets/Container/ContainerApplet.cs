@@ -32,7 +32,8 @@ public static class ContainerApplet
     {
         if (args.Length == 0) return false;
         string first = args[0];
-        if (first == "--" || first.StartsWith("--wait-descendants", StringComparison.Ordinal)) return true;
+        if (first == "--" || first.StartsWith("--wait-descendants", StringComparison.Ordinal)
+            || first.StartsWith("--services", StringComparison.Ordinal)) return true;
         return first.Length >= 2 && first[0] == '-' && first[1] != '-' && "spvwgle".Contains(first[1]);
     }
 }

@@ -1,3 +1,6 @@
+using Init.Applets.Pid1;
+using Init.Boot;
+using Init.Configuration;
 using Init.Container;
 using Init.Interop;
 using Init.Runtime;
@@ -9,6 +12,8 @@ namespace Init.Applets.Container;
 /// One child under a container entrypoint: start it, forward every catchable signal to it (or its
 /// process group), reap every zombie, and exit with its status; optionally stop the descendants it
 /// leaves behind before exiting. Behaviour and messages follow tini or dumb-init per <see cref="Flavor"/>.
+/// With <c>--services DIR</c> a supervision tree runs alongside it (multi-service container mode's
+/// <see cref="ContainerInit"/>), started first and stopped (container stage 3) once the child exits.
 /// </summary>
 internal sealed class SingleChild(ContainerOptions options, InheritedSignals inherited)
 {
@@ -22,6 +27,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
     private int _child;
     private bool _childExited;
     private int _exitCode;
+    private ContainerInit? _services;
 
     public int Run()
     {
@@ -32,7 +38,8 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         }
         bool pid1 = Sys.GetPid() == 1;
         // Waiting for descendants needs them re-parented to us when their parents die.
-        bool subreaper = options.Subreaper || (options.DescendantGraceMs >= 0 && !pid1);
+        // So do the services' processes whose runsv dies (as multi-service container mode is).
+        bool subreaper = options.Subreaper || ((options.DescendantGraceMs >= 0 || options.ServiceDirectory is not null) && !pid1);
         if (subreaper && Sys.Prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         {
             TiniLog.Fatal(Sys.Errno == EINVAL
@@ -45,8 +52,18 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         using var loop = _loop = new EventLoop();
         loop.HandlerFailed = e => _tini.Warn("internal error: " + e.Message);
         RegisterForwarding();
+        if (options.ServiceDirectory is { } directory) StartServices(directory);
         int rc = Start();
-        if (rc != 0) return rc;
+        if (rc != 0)
+        {
+            if (_services is null) return rc;
+            // The services started already: stop them before exiting with the spawn error's code.
+            _childExited = true;
+            StopServices("main command failed to start");
+            loop.EnableSweep(SweepMs);
+            loop.Run();
+            return rc;
+        }
         if (!_tiniMode && Sys.Chdir("/") < 0) DumbDebug($"Unable to chdir(\"/\") (errno={Sys.Errno} {ContainerSys.StrError(Sys.Errno)})");
         loop.OrphanReaped = OnOrphanReaped;
         loop.WatchChild(_child, OnMainChildExit);
@@ -112,6 +129,27 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
 
     private const int ENOTTY = 25, ENOEXEC = 8;
 
+    /// <summary>
+    /// The container's services, before the main command (s6-overlay's order). Settings as in
+    /// multi-service container mode (init.conf, INIT_StopGraceSeconds …); the directory is ours.
+    /// </summary>
+    private void StartServices(string directory)
+    {
+        var log = new BootLog("init");
+        var first = InitConfiguration.Load(null, null, [], _ => { }); // only for ConfigFile; warnings come next
+        var settings = InitConfiguration.Load(first.ConfigFile, null, [], log.Warn);
+        // runsvdir runs in "/": a relative DIR means the one relative to where we were started.
+        settings.ServiceDirectory = Path.GetFullPath(directory);
+        _services = ContainerInit.Create(_loop, settings);
+        _services.StartServices();
+    }
+
+    private void StopServices(string reason)
+    {
+        _services!.Stopped = _loop.Stop;
+        _services.Stop(reason);
+    }
+
     // ---- signals -----------------------------------------------------------------------
 
     /// <summary>
@@ -136,6 +174,8 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
 
     private void Forward(int signo)
     {
+        // Stage 3 of the services is under way: it sends its own signals, in its own order.
+        if (_childExited && _services is not null) return;
         if (_childExited)
         {
             // Grace period: the main child is gone; the signal is for whoever it left behind.
@@ -237,6 +277,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         _exitCode = code;
         // tini: the zombies already there are reaped in the same pass, then it exits.
         _loop.Sweep();
+        if (_services is not null) { StopServices("main command exited"); return; }
         if (options.DescendantGraceMs < 0) { _loop.Stop(); return; }
         StopDescendants();
     }
