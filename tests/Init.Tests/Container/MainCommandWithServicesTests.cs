@@ -74,4 +74,16 @@ public sealed class MainCommandWithServicesTests
         Assert.That(Alive(dir, "quick") || Alive(dir, "stubborn"), Is.False, "a service outlived init\n" + r);
         Assert.That(r.Stderr, Does.Contain("container: stage 3 (main command exited)"));
     }
+
+    [Test, CancelAfter(20_000)]
+    public void A_command_that_cannot_start_still_stops_the_services_and_exits_127()
+    {
+        using var dir = WithTwoServices();
+
+        var r = Run.Command("/usr/bin/unshare", ["--fork", "--pid", "--mount-proc", Binary.Init, "--services", dir["service"], "--", "/nonexistent"], dir.Path);
+
+        Assert.That(r.ExitCode, Is.EqualTo(127), r.ToString());
+        Assert.That(r.Stderr, Does.Contain("container: stage 3 (main command failed to start)"));
+        Assert.That(r.Stderr, Does.Contain("container: stopped"));
+    }
 }

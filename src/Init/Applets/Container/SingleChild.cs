@@ -59,7 +59,8 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             if (_services is null) return rc;
             // The services started already: stop them before exiting with the spawn error's code.
             _childExited = true;
-            StopServices("main command failed to start");
+            // From inside the loop: Run() clears a Stop() made before it.
+            loop.After(0, () => StopServices("main command failed to start"));
             loop.EnableSweep(SweepMs);
             loop.Run();
             return rc;
