@@ -84,35 +84,28 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         // tini makes the child's new group the terminal's foreground group (tcsetpgrp on stdin),
         // when stdin is our controlling terminal; ENOTTY/ENXIO are not errors for it.
         int terminal = _tiniMode && ContainerSys.IsTerminal(0) && Libc.tcgetpgrp(0) >= 0 ? 0 : -1;
+        // One child state for the command and for execvp's /bin/sh fallback below.
+        SpawnRequest Request(string path, string[] arguments, bool searchPath) => new()
+        {
+            Path = path,
+            Arguments = arguments,
+            SearchPath = searchPath,
+            NewSession = options.NewSession,
+            NewProcessGroup = _tiniMode,
+            SignalMask = _tiniMode ? inherited.Mask : SignalSet.Empty,
+            KeepIgnored = keepIgnored,
+            ForegroundTerminal = terminal,
+        };
         int rc;
         while (true)
         {
-            rc = Spawner.Spawn(new SpawnRequest
-            {
-                Path = program,
-                Arguments = options.Command,
-                SearchPath = true,
-                NewSession = options.NewSession,
-                NewProcessGroup = _tiniMode,
-                SignalMask = _tiniMode ? inherited.Mask : SignalSet.Empty,
-                KeepIgnored = keepIgnored,
-                ForegroundTerminal = terminal,
-            }, out _child);
+            rc = Spawner.Spawn(Request(program, options.Command, searchPath: true), out _child);
             if (rc is ENOTTY or ENXIO && terminal >= 0) { terminal = -1; continue; }
             break;
         }
         // execvp runs a file without #! through /bin/sh; glibc's posix_spawnp no longer does (ENOEXEC).
         if (rc == ENOEXEC && ProgramPath.Find(program) is { } script)
-            rc = Spawner.Spawn(new SpawnRequest
-            {
-                Path = "/bin/sh",
-                Arguments = ["/bin/sh", script, .. options.Command[1..]],
-                NewSession = options.NewSession,
-                NewProcessGroup = _tiniMode,
-                SignalMask = _tiniMode ? inherited.Mask : SignalSet.Empty,
-                KeepIgnored = keepIgnored,
-                ForegroundTerminal = terminal,
-            }, out _child);
+            rc = Spawner.Spawn(Request("/bin/sh", ["/bin/sh", script, .. options.Command[1..]], searchPath: false), out _child);
         if (rc == 0)
         {
             if (_tiniMode) _tini.Info($"Spawned child process '{program}' with pid '{_child}'");
