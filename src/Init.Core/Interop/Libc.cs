@@ -26,10 +26,6 @@ public static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int inotify_add_watch(int fd, byte* path, uint mask);
     [LibraryImport(Lib, SetLastError = true)] public static partial int sigprocmask(int how, byte* set, byte* oldset);
     [LibraryImport(Lib, SetLastError = true)] public static partial int sigemptyset(byte* set);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int sigfillset(byte* set);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int sigaddset(byte* set, int signo);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int sigdelset(byte* set, int signo);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int sigismember(byte* set, int signo);
     [LibraryImport(Lib)] public static partial byte* strerror(int errnum);
     [LibraryImport(Lib)] public static partial nint dlsym(nint handle, byte* symbol);
 
