@@ -4,9 +4,12 @@ namespace Init.Bench;
 
 /// <summary>
 /// Container entrypoints side by side: ours (as <c>init --</c>, and through its tini and dumb-init
-/// links) against Debian's tini and dumb-init. (1) Start-up and exec overhead: wall time of
-/// <c>ENTRYPOINT -- /bin/true</c>. (2) Reaping throughput: as PID 1 of a new PID namespace, the
-/// child makes 2,000 orphans that exit at once and waits until the reaper has collected them all.
+/// links) against Debian's tini and dumb-init. (1) Start-up alone: each printing its version, beside
+/// an empty NativeAOT program with init's runtime settings (the floor of any process in our stack).
+/// (2) Exec overhead: wall time of <c>ENTRYPOINT -- /bin/true</c>, and that minus start-up, which is
+/// what the entrypoint itself adds (signal set-up, spawn, reaping, exit). (3) Reaping throughput:
+/// as PID 1 of a new PID namespace, the child makes 2,000 orphans that exit at once and waits until
+/// the reaper has collected them all.
 /// </summary>
 public static class ContainerBench
 {
@@ -32,18 +35,47 @@ public static class ContainerBench
         ("ours: dumb-init link", Path.Combine(bin, "dumb-init"), []),
     ];
 
+    /// <summary>Start-up alone: (name, file, arguments); the floor is left out when it was not published.</summary>
+    private static (string Name, string File, string[] Args)[] StartUps(string bin)
+    {
+        var floor = Path.GetFullPath(Path.Combine(bin, "..", "floor", "runtime-floor"));
+        return
+        [
+            ("tini --version", "/usr/bin/tini", ["--version"]),
+            .. File.Exists(floor) ? [("empty NativeAOT Main", floor, Array.Empty<string>())] : Array.Empty<(string, string, string[])>(),
+            ("ours: init --version", Path.Combine(bin, "init"), ["--version"]),
+        ];
+    }
+
     public static void Run(string bin)
     {
         var contenders = Contenders(bin);
+        var startUps = StartUps(bin);
 
         // Interleaved rounds so machine load hits every contender alike.
+        var start = new double[startUps.Length];
         var total = new double[contenders.Length];
         for (int round = 0; round < TrueRuns; round++)
+        {
+            for (int i = 0; i < startUps.Length; i++)
+                start[i] += Time(startUps[i].File, startUps[i].Args) / TrueRuns;
             for (int i = 0; i < contenders.Length; i++)
-                total[i] += Time(contenders[i].File, [.. contenders[i].Options, "/bin/true"]);
-        Console.WriteLine($"-- `ENTRYPOINT -- /bin/true`, mean wall time of {TrueRuns} runs (spawned from .NET; the same overhead for all)");
+                total[i] += Time(contenders[i].File, [.. contenders[i].Options, "/bin/true"]) / TrueRuns;
+        }
+        Console.WriteLine($"-- start-up alone, mean wall time of {TrueRuns} runs (spawned from .NET; the same overhead for all)");
+        for (int i = 0; i < startUps.Length; i++)
+            Console.WriteLine($"{startUps[i].Name,-22} {start[i],8:0.00} ms   vs tini {Measure.Ratio(start[i], start[0])}");
+        Console.WriteLine($"-- `ENTRYPOINT -- /bin/true`, mean of {TrueRuns} runs; added = that minus the entrypoint's own start-up above");
+        double tiniAdded = total[0] - start[0];
+        double ourStart = start[^1];
         for (int i = 0; i < contenders.Length; i++)
-            Console.WriteLine($"{contenders[i].Name,-22} {total[i] / TrueRuns,8:0.00} ms   vs tini {Measure.Ratio(total[i], total[0])}");
+        {
+            bool ours = contenders[i].Name.StartsWith("ours");
+            string added = i == 0 || ours
+                ? $"added {total[i] - (ours ? ourStart : start[0]),6:0.00} ms (vs tini {Measure.Ratio(total[i] - (ours ? ourStart : start[0]), tiniAdded)})"
+                : "";
+            Console.WriteLine($"{contenders[i].Name,-22} {total[i],8:0.00} ms   vs tini {Measure.Ratio(total[i], total[0])}   {added}");
+        }
 
         var reap = new List<double>[contenders.Length];
         for (int i = 0; i < contenders.Length; i++) reap[i] = [];
@@ -67,10 +99,12 @@ public static class ContainerBench
 
     private static double Time(string file, string[] args)
     {
-        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true };
+        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) info.ArgumentList.Add(a);
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(info)!;
+        p.OutputDataReceived += (_, _) => { }; // --version's line: read and dropped
+        p.BeginOutputReadLine();
         string err = p.StandardError.ReadToEnd();
         p.WaitForExit();
         double ms = sw.Elapsed.TotalMilliseconds;
