@@ -1,4 +1,3 @@
-using Init.Applets.Pid1;
 using Init.Boot;
 using Init.Configuration;
 using Init.Container;

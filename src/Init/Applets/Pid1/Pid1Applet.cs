@@ -78,16 +78,8 @@ public static unsafe class Pid1Applet
         container = options.Mode == "container" || (options.Mode == "auto" && InContainer());
 
         var loop = new EventLoop();
-        var log = new BootLog(name);
-        var ctx = new Pid1Context
-        {
-            Loop = loop,
-            Log = log,
-            Options = options,
-            Environment = ChildEnvironment.Build(),
-            SelfPath = Pid1Context.ResolveSelf(),
-            HasRunsvdirApplet = AppletTable.Find("runsvdir") is not null,
-        };
+        var ctx = InitContext.Create(loop, options, name);
+        var log = ctx.Log;
         if (procMounted) ctx.EarlyMounts.Add("/proc");
         loop.HandlerFailed = e => log.Warn("internal error: " + e.GetType().Name + ": " + e.Message);
         loop.OrphanReaped = (_, _) => { };
@@ -107,7 +99,7 @@ public static unsafe class Pid1Applet
     }
 
     /// <summary>What runit does first: own session, console as 0/1/2, ctrl-alt-del as SIGINT.</summary>
-    private static void SetUpSystem(Pid1Context ctx)
+    private static void SetUpSystem(InitContext ctx)
     {
         Sys.SetSid();
         Sys.Chdir("/");
@@ -123,7 +115,7 @@ public static unsafe class Pid1Applet
     /// </summary>
     public static bool BootedByKernel() => Sys.Readlink("/proc/self/ns/pid") is not { } ns || ns == "pid:[4026531836]";
 
-    public static void ReopenConsole(Pid1Context ctx)
+    public static void ReopenConsole(InitContext ctx)
     {
         if (!ctx.Options.Console || !BootedByKernel()) return;
         int fd = Sys.Open("/dev/console", O_RDWR | O_NOCTTY);

@@ -9,7 +9,7 @@ namespace Init.Applets.Pid1;
 /// Two flavours of the same steps: runit's (/etc/runit/1, 2, 3 with runit's rules) and the
 /// built-in one (mounts, hostname, hooks, runsvdir, force-stop, unmount).
 /// </summary>
-public sealed class SystemInit(Pid1Context ctx, bool runitStages)
+public sealed class SystemInit(InitContext ctx, bool runitStages)
 {
     private enum Stage { One, Two, Three }
 

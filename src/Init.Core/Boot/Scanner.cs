@@ -1,17 +1,15 @@
-using Init.Boot;
 using Init.Interop;
 using Init.Runtime;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Pid1;
+namespace Init.Boot;
 
 /// <summary>
 /// Stage 2's runsvdir: started on the service directory and respawned when it dies, after a
 /// pause that doubles from 1 s up to a cap (and starts again at 1 s after 10 s of good health),
 /// so a broken scanner never becomes a busy loop.
 /// </summary>
-public sealed class Scanner(EventLoop loop, BootLog log, IReadOnlyList<string> environment, int console,
-    string program, string argv0, bool searchPath, string serviceDirectory, long maxBackoffMs)
+public sealed class Scanner(EventLoop loop, BootLog log, Hooks hooks, string program, string argv0, bool searchPath, string serviceDirectory, long maxBackoffMs)
 {
     private const long HealthyMs = 10_000;
     private long _backoffMs = 1000, _startedAt;
@@ -20,21 +18,11 @@ public sealed class Scanner(EventLoop loop, BootLog log, IReadOnlyList<string> e
 
     public int Pid { get; private set; }
 
-    /// <summary>Called with the pid each time a scanner starts (tests and benchmarks watch the console for it).</summary>
+    /// <summary>Starts runsvdir and watches it; when it cannot start, tries again after the back-off.</summary>
     public void Start()
     {
         if (_stopped) return;
-        int rc = Spawner.Spawn(new SpawnRequest
-        {
-            Path = program,
-            Arguments = [argv0, "-P", serviceDirectory],
-            SearchPath = searchPath,
-            WorkingDirectory = "/",
-            Stdin = console,
-            Stdout = console,
-            Stderr = console,
-            Environment = environment,
-        }, out int pid);
+        int rc = Spawner.Spawn(hooks.Request(program, [argv0, "-P", serviceDirectory], searchPath), out int pid);
         if (rc != 0)
         {
             log.Warn($"stage 2: unable to start {argv0}: {ErrorText.Of(rc)}");

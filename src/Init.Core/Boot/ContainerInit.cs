@@ -1,9 +1,8 @@
-using Init.Boot;
 using Init.Interop;
 using Init.Runtime;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Pid1;
+namespace Init.Boot;
 
 /// <summary>
 /// Multi-service container mode: stage 2 only (runsvdir on the service directory), no mounts,
@@ -11,7 +10,7 @@ namespace Init.Applets.Pid1;
 /// every service gets <c>d</c>, the ones still up after the grace get <c>k</c> and are named,
 /// then whatever is left is TERMed and KILLed, and Init exits 0.
 /// </summary>
-public sealed class ContainerInit(Pid1Context ctx)
+public sealed class ContainerInit(InitContext ctx)
 {
     /// <summary>After the services' grace: how long leftovers get between SIGTERM and SIGKILL.</summary>
     private const long LeftoverGraceMs = 1000;
@@ -30,15 +29,8 @@ public sealed class ContainerInit(Pid1Context ctx)
     /// a service directory, start this next to the main command and call <see cref="Stop"/> when
     /// it ends (<see cref="Stopped"/> tells when the services are down).
     /// </summary>
-    public static ContainerInit Create(EventLoop loop, Configuration.InitOptions options, string name = "init") => new(new Pid1Context
-    {
-        Loop = loop,
-        Log = new BootLog(name),
-        Options = options,
-        Environment = ChildEnvironment.Build(),
-        SelfPath = Pid1Context.ResolveSelf(),
-        HasRunsvdirApplet = AppletTable.Find("runsvdir") is not null,
-    });
+    public static ContainerInit Create(EventLoop loop, Configuration.InitOptions options, string name = "init") =>
+        new(InitContext.Create(loop, options, name));
 
     /// <summary>Starts the scanner on the service directory (no signals registered, no loop run).</summary>
     public void StartServices()

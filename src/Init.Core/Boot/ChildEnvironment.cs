@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace Init.Applets.Pid1;
+namespace Init.Boot;
 
 /// <summary>
 /// The environment stage scripts and the scanner get: ours (the kernel's, at boot) plus a PATH

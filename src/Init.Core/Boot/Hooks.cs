@@ -1,25 +1,31 @@
-using Init.Boot;
 using Init.Interop;
 using Init.Runtime;
 
-namespace Init.Applets.Pid1;
+namespace Init.Boot;
 
 /// <summary>Starts stage scripts and waits for them on the event loop; reports how they ended.</summary>
 public sealed class Hooks(EventLoop loop, BootLog log, IReadOnlyList<string> environment, int console)
 {
-    /// <summary>Starts <paramref name="path"/> (argv = {path}) in a new session on the console. Returns the pid or 0.</summary>
+    /// <summary>
+    /// How init starts every child of its own (stage scripts, the scanner): in a new session, in
+    /// "/", on the console, with the stage environment.
+    /// </summary>
+    public SpawnRequest Request(string path, string[] arguments, bool searchPath = false) => new()
+    {
+        Path = path,
+        Arguments = arguments,
+        SearchPath = searchPath,
+        WorkingDirectory = "/",
+        Stdin = console,
+        Stdout = console,
+        Stderr = console,
+        Environment = environment,
+    };
+
+    /// <summary>Starts <paramref name="path"/> (argv = {path}) and watches it. Returns the pid, or 0 (logged) when it cannot start.</summary>
     public int Start(string path, Action<int> onExit, string[]? arguments = null)
     {
-        int rc = Spawner.Spawn(new SpawnRequest
-        {
-            Path = path,
-            Arguments = arguments ?? [path],
-            WorkingDirectory = "/",
-            Stdin = console,
-            Stdout = console,
-            Stderr = console,
-            Environment = environment,
-        }, out int pid);
+        int rc = Spawner.Spawn(Request(path, arguments ?? [path]), out int pid);
         if (rc != 0)
         {
             log.Warn($"unable to start {path}: {ErrorText.Of(rc)}");

@@ -1,12 +1,14 @@
-using Init.Boot;
 using Init.Configuration;
 using Init.Interop;
 using Init.Runtime;
 
-namespace Init.Applets.Pid1;
+namespace Init.Boot;
 
-/// <summary>What both PID-1 modes share: the loop, the console log, settings, and how to start children.</summary>
-public sealed class Pid1Context
+/// <summary>
+/// What init's modes share (PID 1 of a system, the services of a container, <c>init --services</c>):
+/// the loop, the console log, settings, and how to start children.
+/// </summary>
+public sealed class InitContext
 {
     public required EventLoop Loop { get; init; }
     public required BootLog Log { get; init; }
@@ -14,18 +16,27 @@ public sealed class Pid1Context
     public required List<string> Environment { get; init; }
     /// <summary>fd children get as stdin/stdout/stderr (the console at boot); Inherit = ours.</summary>
     public int Console { get; set; } = SpawnRequest.Inherit;
-    /// <summary>This binary, for starting our own applets (runsvdir) by argv[0].</summary>
+    /// <summary>This binary, for starting our own runsvdir applet by argv[0].</summary>
     public required string SelfPath { get; init; }
-    /// <summary>Whether this binary has a runsvdir applet (false until that applet is merged).</summary>
-    public required bool HasRunsvdirApplet { get; init; }
     /// <summary>Mounts made before the console was set up (/proc, for the kernel command line), reported in stage 1.</summary>
     public List<string> EarlyMounts { get; } = [];
 
+    /// <summary>A context for <paramref name="options"/> on <paramref name="loop"/>, logging as <paramref name="name"/>.</summary>
+    public static InitContext Create(EventLoop loop, InitOptions options, string name) => new()
+    {
+        Loop = loop,
+        Log = new BootLog(name),
+        Options = options,
+        Environment = ChildEnvironment.Build(),
+        SelfPath = ResolveSelf(),
+    };
+
     public Hooks Hooks => new(Loop, Log, Environment, Console);
 
+    /// <summary>Stage 2's scanner: the configured runsvdir (looked up in PATH when it has no slash), else ours.</summary>
     public Scanner NewScanner()
     {
-        string program, argv0;
+        string program = SelfPath, argv0 = "runsvdir";
         bool search = false;
         if (!string.IsNullOrEmpty(Options.Runsvdir))
         {
@@ -33,19 +44,7 @@ public sealed class Pid1Context
             argv0 = Path.GetFileName(program);
             search = !program.Contains('/');
         }
-        else if (HasRunsvdirApplet)
-        {
-            program = SelfPath;
-            argv0 = "runsvdir";
-        }
-        else
-        {
-            // Until Init's own runsvdir applet exists: whichever runsvdir PATH offers.
-            program = "runsvdir";
-            argv0 = "runsvdir";
-            search = true;
-        }
-        return new Scanner(Loop, Log, Environment, Console, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
+        return new Scanner(Loop, Log, Hooks, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
     }
 
     /// <summary>Runs the loop forever (PID 1) or until stopped; a throwing iteration is logged and the loop goes on.</summary>

@@ -1,7 +1,7 @@
 using Init.Runtime;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Pid1;
+namespace Init.Boot;
 
 /// <summary>
 /// The signals PID 1 listens to. Acted on: INT (ctrl-alt-del, after reboot(RB_DISABLE_CAD)),
