@@ -35,13 +35,6 @@ public sealed class Hooks(EventLoop loop, BootLog log, IReadOnlyList<string> env
         return pid;
     }
 
-    /// <summary>"exit 3", "signal 9": how a wait status reads on the console.</summary>
-    public static string Describe(int status) =>
-        (status & 0x7f) == 0 ? $"exit {(status >> 8) & 0xff}" : $"signal {status & 0x7f}";
-
-    public static bool Crashed(int status) => (status & 0x7f) != 0;
-    public static int ExitCode(int status) => (status >> 8) & 0xff;
-
     public static string? Executable(params string[] candidates)
     {
         foreach (string c in candidates)

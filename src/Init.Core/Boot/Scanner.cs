@@ -40,7 +40,7 @@ public sealed class Scanner(EventLoop loop, BootLog log, Hooks hooks, string pro
         Pid = 0;
         if (_stopped) return;
         if (loop.Now - _startedAt >= HealthyMs) _backoffMs = 1000;
-        log.Warn($"stage 2: {argv0} ended ({Hooks.Describe(status)}): restarting in {_backoffMs / 1000.0:0.#}s");
+        log.Warn($"stage 2: {argv0} ended ({WaitStatus.Describe(status)}): restarting in {_backoffMs / 1000.0:0.#}s");
         ScheduleRespawn();
     }
 

@@ -115,7 +115,7 @@ public sealed partial class LogDirectory
         if (_processorStep is ProcessorStep.Running or ProcessorStep.Retrying) return false;
         if (_processorStep == ProcessorStep.None || _saved is null) return true;
         string unprocessed = _saved, temp = _saved[..26] + "t", done = _saved[..26] + "s";
-        bool ok = (_processorStatus & 0x7f) == 0 && ((_processorStatus >> 8) & 0xff) == 0;
+        bool ok = WaitStatus.Succeeded(_processorStatus);
         if (!ok)
         {
             report.WarnX("processor failed, restart", Name);

@@ -175,8 +175,7 @@ public sealed class ServiceSupervisor : IDisposable
         /// <summary>runit's ./finish arguments: exit code (or -1 when signalled) and the low status byte.</summary>
         public static string[] FinishArguments(int waitStatus)
         {
-            bool signalled = (waitStatus & 0x7f) != 0 && (waitStatus & 0x7f) != 0x7f;
-            string code = signalled ? "-1" : ((waitStatus >> 8) & 0xff).ToString();
+            string code = WaitStatus.Signaled(waitStatus) ? "-1" : WaitStatus.ExitCode(waitStatus).ToString();
             return ["./finish", code, (waitStatus & 0xff).ToString()];
         }
 
@@ -211,7 +210,7 @@ public sealed class ServiceSupervisor : IDisposable
                 _owner._diag.Warn($"unable to wait for child control/{command}", Sys.Errno);
                 return false;
             }
-            return (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0;
+            return WaitStatus.Succeeded(status);
         }
 
         public void Signal(int pid, int signo) => Sys.Kill(pid, signo);

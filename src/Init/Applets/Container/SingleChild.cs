@@ -242,27 +242,27 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         }
         else if (options.Verbosity > 1)
         {
-            DumbDebug(ExitStatus.Signaled(status)
-                ? $"A child with PID {pid} was terminated by signal {ExitStatus.TermSignal(status)}."
-                : $"A child with PID {pid} exited with exit status {ExitStatus.ExitCode(status)}.");
+            DumbDebug(WaitStatus.Signaled(status)
+                ? $"A child with PID {pid} was terminated by signal {WaitStatus.TermSignal(status)}."
+                : $"A child with PID {pid} exited with exit status {WaitStatus.ExitCode(status)}.");
         }
     }
 
     private void OnMainChildExit(int status)
     {
         _childExited = true;
-        int code = ExitStatus.ToExitCode(status);
+        int code = WaitStatus.ToExitCode(status);
         if (_tiniMode)
         {
             _tini.Debug($"Reaped child with pid: '{_child}'");
-            if (ExitStatus.Signaled(status)) _tini.Info($"Main child exited with signal (with signal '{ContainerSys.StrSignal(ExitStatus.TermSignal(status))}')");
+            if (WaitStatus.Signaled(status)) _tini.Info($"Main child exited with signal (with signal '{ContainerSys.StrSignal(WaitStatus.TermSignal(status))}')");
             else _tini.Info($"Main child exited normally (with status '{code}')");
             if (options.RemapToZero[code]) code = 0;
         }
         else
         {
-            DumbDebug(ExitStatus.Signaled(status)
-                ? $"A child with PID {_child} was terminated by signal {ExitStatus.TermSignal(status)}."
+            DumbDebug(WaitStatus.Signaled(status)
+                ? $"A child with PID {_child} was terminated by signal {WaitStatus.TermSignal(status)}."
                 : $"A child with PID {_child} exited with exit status {code}.");
             DumbForward(SIGTERM); // dumb-init: TERM to whatever is left of the child's group
             DumbDebug($"Child exited with status {code}. Goodbye.");

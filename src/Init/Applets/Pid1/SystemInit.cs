@@ -1,5 +1,6 @@
 using Init.Boot;
 using Init.Interop;
+using Init.Runtime;
 using static Init.Interop.Consts;
 
 namespace Init.Applets.Pid1;
@@ -55,7 +56,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
         if (status == 0) Log.Line($"stage 1: {hook} done");
         else
         {
-            Log.Warn($"stage 1: {hook} failed ({Hooks.Describe(status)}): going on");
+            Log.Warn($"stage 1: {hook} failed ({WaitStatus.Describe(status)}): going on");
             if (!string.IsNullOrEmpty(ctx.Options.EmergencyShell))
             {
                 Log.Line($"stage 1: starting emergency shell {ctx.Options.EmergencyShell}");
@@ -97,9 +98,9 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
 
     private void RunitStage1Done(int status)
     {
-        Log.Line($"leave stage: {RunitFiles.Stage1} ({Hooks.Describe(status)})");
+        Log.Line($"leave stage: {RunitFiles.Stage1} ({WaitStatus.Describe(status)})");
         // runit: stage 1 crashing or exiting 100 means "do not start the services".
-        if (Hooks.Crashed(status) || Hooks.ExitCode(status) == 100)
+        if (!WaitStatus.Exited(status) || WaitStatus.ExitCode(status) == 100)
         {
             Log.Warn("skipping stage 2...");
             EnterStage3(_pending ?? ShutdownKind.Poweroff, "stage 1 failed");
@@ -120,7 +121,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
         if (Hooks.Executable(HookPath("2")) is { } hook)
         {
             Log.Line($"stage 2: running {hook}");
-            _hook2Pid = ctx.Hooks.Start(hook, status => { _hook2Pid = 0; Log.Line($"stage 2: {hook} ended ({Hooks.Describe(status)})"); });
+            _hook2Pid = ctx.Hooks.Start(hook, status => { _hook2Pid = 0; Log.Line($"stage 2: {hook} ended ({WaitStatus.Describe(status)})"); });
         }
         Log.Line($"stage 2: up {(ctx.Loop.Now - _bootStarted) / 1000.0:0.000}s after init started");
     }
@@ -137,9 +138,9 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
         int pid = _stage2Pid;
         _stage2Pid = 0;
         if (_stage != Stage.Two) { _afterStage2?.Invoke(); return; } // stopped on purpose: stage 3 goes on
-        Log.Line($"leave stage: {RunitFiles.Stage2} ({Hooks.Describe(status)})");
+        Log.Line($"leave stage: {RunitFiles.Stage2} ({WaitStatus.Describe(status)})");
         // runit 2.3.0: exit 111 or a crash restarts stage 2 after killing its process group.
-        if (Hooks.Crashed(status) || Hooks.ExitCode(status) == 111)
+        if (!WaitStatus.Exited(status) || WaitStatus.ExitCode(status) == 111)
         {
             Sys.Kill(-pid, SIGKILL);
             Log.Warn("restarting stage 2 in 5s");
@@ -213,7 +214,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
     private void RunitStage3Script(ShutdownKind? kind)
     {
         Log.Line($"enter stage: {RunitFiles.Stage3}");
-        if (ctx.Hooks.Start(RunitFiles.Stage3, status => { Log.Line($"leave stage: {RunitFiles.Stage3} ({Hooks.Describe(status)})"); EndProcesses(kind, runitStage: true); }) == 0)
+        if (ctx.Hooks.Start(RunitFiles.Stage3, status => { Log.Line($"leave stage: {RunitFiles.Stage3} ({WaitStatus.Describe(status)})"); EndProcesses(kind, runitStage: true); }) == 0)
             EndProcesses(kind, runitStage: true);
     }
 
@@ -248,7 +249,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
         if (!runitStage && Hooks.Executable(HookPath("3")) is { } hook)
         {
             Log.Line($"stage 3: running {hook}");
-            int pid = ctx.Hooks.Start(hook, status => { Log.Line($"stage 3: {hook} ended ({Hooks.Describe(status)})"); Reboot(final); });
+            int pid = ctx.Hooks.Start(hook, status => { Log.Line($"stage 3: {hook} ended ({WaitStatus.Describe(status)})"); Reboot(final); });
             if (pid > 0)
             {
                 ctx.Loop.After(30_000, () => { Log.Warn($"stage 3: {hook} still running after 30s: killing it"); Sys.Kill(-pid, SIGKILL); Sys.Kill(pid, SIGKILL); });
