@@ -1,4 +1,3 @@
-using System.Text;
 using Init.Container;
 
 namespace Init.Tests.Container;
@@ -42,16 +41,6 @@ public sealed class ParsingTests
     [TestCase("-1"), TestCase("ten"), TestCase("1e9"), TestCase("")]
     [CancelAfter(1000)]
     public void Invalid_grace_periods_are_refused(string text) => Assert.That(Grace.TryParse(text, out _), Is.False);
-
-    [TestCase("123 (sh) S 45 123 123 0", 'S', 45)]
-    [TestCase("7 (a) b) (c) Z 1 7 7 0", 'Z', 1)]
-    [TestCase("9 (with space) R 8 9 9", 'R', 8)]
-    [CancelAfter(1000)]
-    public void Proc_stat_lines_yield_state_and_parent_even_with_odd_command_names(string line, char state, int ppid)
-    {
-        Assert.That(Descendants.TryParseStat(Encoding.ASCII.GetBytes(line), out char s, out int p), Is.True);
-        Assert.That((s, p), Is.EqualTo((state, ppid)));
-    }
 
     [Test, CancelAfter(1000)]
     public void Process_group_forwarding_and_remaps_come_from_tinis_options_and_environment()

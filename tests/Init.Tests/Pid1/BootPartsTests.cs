@@ -14,6 +14,19 @@ public class BootPartsTests
         Assert.That(info, Is.EqualTo(new ProcessInfo(4242, 17, 'S', "a) b (c")));
     }
 
+    // Whole lines as /proc has them (flags 4194560: no PF_KTHREAD).
+    [TestCase("123 (sh) S 45 123 123 0 -1 4194560 0 0", 'S', 45)]
+    [TestCase("7 (a) b) (c) Z 1 7 7 0 -1 4194560 0 0", 'Z', 1)]
+    [TestCase("9 (with space) R 8 9 9 0 -1 4194560 0 0", 'R', 8)]
+    [CancelAfter(1000)]
+    public void Stat_lines_yield_state_and_parent_even_with_odd_command_names(string line, char state, int ppid)
+    {
+        var info = ProcessTable.Parse(line);
+
+        Assert.That(info, Is.Not.Null);
+        Assert.That((info!.Value.State, info.Value.ParentPid), Is.EqualTo((state, ppid)));
+    }
+
     [Test, CancelAfter(5_000)]
     public void Kernel_threads_and_garbage_are_not_processes_to_kill()
     {

@@ -172,7 +172,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         if (_childExited)
         {
             // Grace period: the main child is gone; the signal is for whoever it left behind.
-            Descendants.Signal(Sys.GetPid(), signo);
+            Descendants.Signal(signo);
             return;
         }
         if (_tiniMode) ForwardLikeTini(signo); else ForwardLikeDumbInit(signo);
@@ -281,8 +281,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
     /// </summary>
     private void StopDescendants()
     {
-        int self = Sys.GetPid();
-        int termed = Descendants.Signal(self, SIGTERM);
+        int termed = Descendants.Signal(SIGTERM);
         _tini.Info($"Main child exited; sent SIGTERM to {termed} remaining descendant(s), waiting up to {options.DescendantGraceMs} ms");
         long killAt = _loop.Now + options.DescendantGraceMs;
         bool killed = false;
@@ -292,7 +291,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             if (!killed && _loop.Now >= killAt)
             {
                 killed = true;
-                int n = Descendants.Signal(self, SIGKILL);
+                int n = Descendants.Signal(SIGKILL);
                 _tini.Warn($"Grace period over: sent SIGKILL to {n} remaining descendant(s)");
                 killAt = _loop.Now + 2000;
             }
