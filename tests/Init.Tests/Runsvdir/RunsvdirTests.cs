@@ -172,7 +172,8 @@ public class RunsvdirTests
         var runsvdir = Run.Background(Binary.Applet("runsvdir"), ["-P", temp["service"], log, "extra"], temp.Path, temp.Path, "runsvdir");
         try
         {
-            Assert.That(Run.Until(() => Procs.Arguments(runsvdir.Id)[^2].Contains("something broke"), 10_000), Is.True,
+            // Until runsvdir has exec'd, its cmdline is empty (or still the test host's): no [^2] yet.
+            Assert.That(Run.Until(() => Procs.Arguments(runsvdir.Id) is { Length: >= 2 } args && args[^2].Contains("something broke"), 10_000), Is.True,
                 "ps never showed the error: " + string.Join(' ', Procs.Arguments(runsvdir.Id)));
             string shown = Procs.Arguments(runsvdir.Id)[^2];
             Assert.That(shown, Has.Length.EqualTo(log.Length), "the argument keeps its length");
