@@ -53,10 +53,7 @@ public static class ProcessTable
     public static ProcessInfo? Read(int pid)
     {
         Span<byte> buffer = stackalloc byte[1024];
-        int fd = Sys.Open($"/proc/{pid}/stat", Consts.O_RDONLY);
-        if (fd < 0) return null;
-        int n = Sys.Read(fd, buffer);
-        Sys.Close(fd);
+        int n = Sys.ReadFile($"/proc/{pid}/stat", buffer);
         if (n <= 0) return null;
         var info = Parse(Encoding.UTF8.GetString(buffer[..n]));
         return info is { } i && Argv0(pid) is { } name ? i with { Name = name } : info;
@@ -66,10 +63,7 @@ public static class ProcessTable
     private static string? Argv0(int pid)
     {
         Span<byte> buffer = stackalloc byte[256];
-        int fd = Sys.Open($"/proc/{pid}/cmdline", Consts.O_RDONLY);
-        if (fd < 0) return null;
-        int n = Sys.Read(fd, buffer);
-        Sys.Close(fd);
+        int n = Sys.ReadFile($"/proc/{pid}/cmdline", buffer);
         if (n <= 0) return null;
         var first = buffer[..n];
         int end = first.IndexOf((byte)0);

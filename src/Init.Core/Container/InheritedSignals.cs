@@ -24,18 +24,13 @@ public readonly record struct InheritedSignals(SignalSet Mask, SignalSet Ignored
         ulong mask = 0;
         if (Libc.sigprocmask(SIG_BLOCK, null, old) == 0) mask = *(ulong*)old;
         SignalSet ignored = default, caught = default;
-        int fd = Sys.Open("/proc/self/status", O_RDONLY);
-        if (fd >= 0)
+        Span<byte> buffer = stackalloc byte[4096];
+        int n = Sys.ReadFile("/proc/self/status", buffer);
+        if (n > 0)
         {
-            Span<byte> buffer = stackalloc byte[4096];
-            int n = Sys.Read(fd, buffer);
-            Sys.Close(fd);
-            if (n > 0)
-            {
-                string text = System.Text.Encoding.ASCII.GetString(buffer[..n]);
-                ignored = Field(text, "SigIgn:");
-                caught = Field(text, "SigCgt:");
-            }
+            string text = System.Text.Encoding.ASCII.GetString(buffer[..n]);
+            ignored = Field(text, "SigIgn:");
+            caught = Field(text, "SigCgt:");
         }
         ignored = new SignalSet(ignored.Bits & ~SignalSet.Of(SIGPIPE).Bits);
         return new InheritedSignals(new SignalSet(mask), ignored, caught);

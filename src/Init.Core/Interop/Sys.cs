@@ -62,6 +62,21 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>
+    /// One read of a small file (a /proc entry, supervise/status) into <paramref name="buffer"/>:
+    /// the byte count, or -1 with <see cref="Errno"/> from the open or the read.
+    /// </summary>
+    public static int ReadFile(string path, Span<byte> buffer)
+    {
+        int fd = Open(path, O_RDONLY);
+        if (fd < 0) return -1;
+        int n = Read(fd, buffer);
+        int errno = _errno;
+        Close(fd);
+        if (n < 0) _errno = errno;
+        return n;
+    }
+
     public static int Write(int fd, ReadOnlySpan<byte> data)
     {
         fixed (byte* b = data)

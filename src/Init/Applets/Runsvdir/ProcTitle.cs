@@ -64,11 +64,8 @@ public sealed unsafe class ProcTitle
     private static bool TryArgRange(out ulong start, out ulong end)
     {
         start = end = 0;
-        int fd = Sys.Open("/proc/self/stat", O_RDONLY);
-        if (fd < 0) return false;
         Span<byte> buffer = stackalloc byte[2048];
-        int n = Sys.Read(fd, buffer);
-        Sys.Close(fd);
+        int n = Sys.ReadFile("/proc/self/stat", buffer);
         if (n <= 0) return false;
         string text = Encoding.ASCII.GetString(buffer[..n]);
         int paren = text.LastIndexOf(')');
