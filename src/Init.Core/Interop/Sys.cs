@@ -213,6 +213,21 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>
+    /// The canonical path of a directory, symlinks resolved (what chdir would land in): opened with
+    /// O_DIRECTORY and read back through /proc/self/fd. Null, with <see cref="Errno"/>, when it cannot be opened.
+    /// </summary>
+    public static string? RealDirectory(string path)
+    {
+        int fd = Open(path, O_RDONLY | O_DIRECTORY);
+        if (fd < 0) return null;
+        string? real = Readlink($"/proc/self/fd/{fd}");
+        int errno = _errno;
+        Close(fd);
+        if (real is null) _errno = errno;
+        return real;
+    }
+
     /// <summary>waitpid(2) with EINTR retried: the pid reaped, 0 (WNOHANG, none ready) or -1.</summary>
     public static int WaitPid(int pid, out int status, int options)
     {
@@ -240,6 +255,7 @@ public static unsafe class Sys
 
     public static int GetPid() => T.getpid();
     public static int GetPpid() => T.getppid();
+    public static uint GetUid() => T.getuid();
     public static int SetSid() => T.setsid() < 0 ? Fail(TmdsErrno) : 0;
     public static void Sync() => T.sync();
 

@@ -125,10 +125,23 @@ public sealed unsafe class EventLoop : IDisposable
         public readonly Action<int> OnExit = onExit;
     }
 
-    /// <summary>Calls <paramref name="onExit"/> with the wait status once <paramref name="pid"/> has exited and is reaped.</summary>
+    /// <summary>Wait status reported for a process that was not our child: it exited, but how is unknown.</summary>
+    public const int UnknownStatus = -1;
+
+    /// <summary>
+    /// Calls <paramref name="onExit"/> with the wait status once <paramref name="pid"/> has exited and
+    /// is reaped. Works for any process (a pidfd needs no parenthood): one that is not our child, e.g.
+    /// a service adopted from a supervisor that died, is reported with <see cref="UnknownStatus"/>.
+    /// </summary>
     public void WatchChild(int pid, Action<int> onExit)
     {
         int pidfd = Sys.PidfdOpen(pid);
+        if (pidfd < 0 && Sys.Errno == ESRCH)
+        {
+            // Gone (and reaped) already: report it from the loop, never from inside the caller.
+            After(0, () => onExit(UnknownStatus));
+            return;
+        }
         _children[pid] = new ChildWatch(pidfd, onExit);
         if (pidfd >= 0)
         {
@@ -171,7 +184,7 @@ public sealed unsafe class EventLoop : IDisposable
     {
         int r = Sys.WaitPid(pid, out int status, WNOHANG);
         if (r == pid) Dispatch(pid, status);
-        else if (r < 0 && Sys.Errno == ECHILD) Forget(pid); // reaped elsewhere; nothing to report
+        else if (r < 0 && Sys.Errno == ECHILD) Dispatch(pid, UnknownStatus); // not ours to reap: it exited, status unknown
         if (_sweep is not null) Sweep();
     }
 
@@ -198,8 +211,6 @@ public sealed unsafe class EventLoop : IDisposable
             Sys.Close(watch.Pidfd);
         }
     }
-
-    public int WatchedChildren => _children.Count;
 
     // ---- running -----------------------------------------------------------------------
 

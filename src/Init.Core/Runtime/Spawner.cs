@@ -88,9 +88,11 @@ public static unsafe class Spawner
             byte** envp = request.Environment is null ? Environ() : strings.AddArray(request.Environment);
             byte* path = strings.Add(request.Path);
             int child;
+            FdLimit.ForChild();
             int rc = request.SearchPath
                 ? Libc.posix_spawnp(&child, path, actions, attr, argv, envp)
                 : Libc.posix_spawn(&child, path, actions, attr, argv, envp);
+            FdLimit.ForSelf();
             if (rc == 0) pid = child;
             return rc;
         }

@@ -7,24 +7,42 @@ namespace Init.Supervision;
 /// <summary>
 /// runsv for one service directory, as an object on an <see cref="EventLoop"/>: the service, its
 /// optional logger (<c>log/</c>) joined by a pipe held for the supervisor's life, their
-/// <c>supervise/</c> directories and control FIFOs. One process can host one of these or many.
+/// <c>supervise/</c> directories and control FIFOs. One process hosts one of these (the runsv
+/// applet) or one per service (the engine); nothing here blocks the loop or changes directory.
 /// </summary>
 public sealed class ServiceSupervisor : IDisposable
 {
+    private const long LockRetryFirstMs = 50, LockRetryMaxMs = 1000, RetryAfterFailureMs = 1000;
+
     private readonly EventLoop _loop;
     private readonly Diagnostics _diag;
     private readonly Slot _main;
     private readonly Slot? _log;
     private int _logRead = -1, _logWrite = -1;
-    private bool _exited;
+    private bool _started, _exited, _disposed;
+    private long _lockRetryMs = LockRetryFirstMs;
+    private EventLoop.Timer? _lockRetry;
 
     /// <summary>Raised once, after <c>x</c> (or SIGTERM) when the service and its logger are down.</summary>
     public Action? Finished { get; set; }
+
+    /// <summary>
+    /// Raised when setting up supervise/ fails (where runsv would die with "fatal: …"), possibly
+    /// after <see cref="Start"/> returned (the logger's lock is waited for on the loop).
+    /// </summary>
+    public Action<SupervisorError>? Failed { get; set; }
 
     public string Directory { get; }
     public ServiceProcess Service => _main.Process;
     public ServiceProcess? Logger => _log?.Process;
 
+    /// <summary>Processes taken over from a previous supervisor at start (0, 1 or 2).</summary>
+    public int Adopted { get; private set; }
+
+    /// <summary>supervise/ is set up and the control FIFOs are read (false while waiting for the logger's lock).</summary>
+    public bool Started => _started;
+
+    /// <param name="directory">The service directory; the engine passes its real path, runsv "." after its chdir.</param>
     public ServiceSupervisor(string directory, EventLoop loop, Diagnostics diagnostics)
     {
         Directory = directory;
@@ -39,17 +57,53 @@ public sealed class ServiceSupervisor : IDisposable
         else if (Sys.Errno != ENOENT) _diag.Warn("unable to stat() ./log", Sys.Errno);
     }
 
-    /// <summary>Sets up supervise/ (throws <see cref="SupervisorError"/> as runsv would die) and starts what is wanted up.</summary>
+    /// <summary>
+    /// Sets up supervise/ and starts what is wanted up, or adopts what a previous supervisor left
+    /// running. Failures are reported through <see cref="Failed"/> (never thrown).
+    /// </summary>
     public void Start()
     {
-        if (Sys.Stat(Path.Combine(Directory, "down"), out _) == 0) _main.Process.StartDown();
+        try
+        {
+            _main.Files.Create();
+            if (!_main.Files.TryLock()) throw new SupervisorError("unable to lock supervise/lock", EAGAIN);
+            _log?.Files.Create();
+        }
+        catch (SupervisorError e) { Fail(e); return; }
+        TakeLogLockThenRun();
+    }
+
+    /// <summary>runsv waits in flock for log/supervise/lock; here a timer retries, so other services go on.</summary>
+    private void TakeLogLockThenRun()
+    {
+        _lockRetry = null;
+        if (_disposed) return;
+        try
+        {
+            if (_log is not null && !_log.Files.TryLock())
+            {
+                _lockRetry = _loop.After(_lockRetryMs, TakeLogLockThenRun);
+                _lockRetryMs = Math.Min(_lockRetryMs * 2, LockRetryMaxMs);
+                return;
+            }
+            Run();
+        }
+        catch (SupervisorError e) { Fail(e); }
+    }
+
+    private void Run()
+    {
+        var mainPrevious = Adoption.Find(_main.Files, Directory);
+        var logPrevious = _log is null ? null : Adoption.Find(_log.Files, _log.Directory);
         if (_log is not null)
         {
-            if (Sys.Stat(Path.Combine(_log.Directory, "down"), out _) == 0) _log.Process.StartDown();
-            if (Sys.Pipe(out _logRead, out _logWrite) < 0) throw new SupervisorError("unable to create log pipe", Sys.Errno);
+            if (Adoption.RecoverLogPipe(mainPrevious?.Pid ?? 0, logPrevious?.Pid ?? 0) is { } pipe)
+                (_logRead, _logWrite) = pipe;
+            else if (Sys.Pipe(out _logRead, out _logWrite) < 0)
+                throw new SupervisorError("unable to create log pipe", Sys.Errno);
         }
-        _main.Files.Create(waitForLock: false);
-        _log?.Files.Create(waitForLock: true);
+        _main.Prepare(mainPrevious);
+        _log?.Prepare(logPrevious);
         _main.Files.OpenControl();
         _main.Publish(_main.Process);
         if (_log is not null)
@@ -60,25 +114,31 @@ public sealed class ServiceSupervisor : IDisposable
         _main.Files.OpenOk();
         _log?.Files.OpenOk();
 
-        _loop.Watch(_main.Files.ControlFd, () => ReadControl(_main));
-        if (_log is not null) _loop.Watch(_log.Files.ControlFd, () => ReadControl(_log));
+        _loop.Watch(_main.Files.ControlFd, () => Guarded(() => ReadControl(_main)));
+        if (_log is not null) _loop.Watch(_log.Files.ControlFd, () => Guarded(() => ReadControl(_log)));
+        _started = true;
         AfterEvent();
     }
 
-    /// <summary>SIGTERM to runsv means the same as the control byte <c>x</c>.</summary>
-    public void Exit()
+    private void Fail(SupervisorError e)
     {
-        _main.Process.Control('x');
-        AfterEvent();
+        if (Failed is null) throw e;
+        Failed(e);
     }
+
+    /// <summary>SIGTERM to runsv means the same as the control byte <c>x</c>.</summary>
+    public void Exit() => Control('x');
 
     /// <summary>Sends one control byte as if it came through the FIFO (for in-process hosts).</summary>
     public void Control(char command, bool toLogger = false)
     {
         var slot = toLogger ? _log : _main;
-        if (slot is null) return;
-        slot.Process.Control(command);
-        AfterEvent();
+        if (slot is null || !_started) return;
+        Guarded(() =>
+        {
+            slot.Process.Control(command);
+            AfterEvent();
+        });
     }
 
     private void ReadControl(Slot slot)
@@ -92,9 +152,26 @@ public sealed class ServiceSupervisor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every entry from the loop into this supervisor: a failure (a bug, an unexpected errno turned
+    /// exception) is this service's alone. It is reported under the service's name and the service
+    /// is looked at again a second later; the loop and every other service go on.
+    /// </summary>
+    private void Guarded(Action action)
+    {
+        if (_disposed) return;
+        try { action(); }
+        catch (Exception e)
+        {
+            _diag.Warn($"internal error: {e.GetType().Name}: {e.Message}: retrying in 1s");
+            _loop.After(RetryAfterFailureMs, () => Guarded(AfterEvent));
+        }
+    }
+
     /// <summary>runsv's loop tail: start what is wanted, and leave once told to exit and everything is down.</summary>
     private void AfterEvent()
     {
+        if (_disposed || !_started) return;
         _log?.Process.Reconcile();
         _main.Process.Reconcile();
         if (_exited || _main.Process.Want != Want.Exit || _main.Process.State != RunState.Down || _main.Process.Pid != 0) return;
@@ -121,10 +198,11 @@ public sealed class ServiceSupervisor : IDisposable
 
     public void Dispose()
     {
-        _loop.Unwatch(_main.Files.ControlFd);
-        if (_log is not null) _loop.Unwatch(_log.Files.ControlFd);
-        _main.Files.Dispose();
-        _log?.Files.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        _lockRetry?.Cancel();
+        _main.Dispose(_loop);
+        _log?.Dispose(_loop);
         CloseLogPipe();
     }
 
@@ -151,6 +229,19 @@ public sealed class ServiceSupervisor : IDisposable
 
         public bool HasFinish => Sys.Stat(Path.Combine(Directory, "finish"), out _) == 0;
 
+        /// <summary>Resumes the previous supervisor's process when there is one, else reads <c>down</c> as runsv does at start.</summary>
+        public void Prepare(StatusRecord? previous)
+        {
+            if (previous is { } adopted)
+            {
+                Process.Adopt(adopted);
+                _owner._loop.WatchChild(adopted.Pid, status => OnExit(adopted.Pid, status));
+                _owner.Adopted++;
+                _owner._diag.Info($"{(_isLog ? "log: " : "")}adopted pid {adopted.Pid}, running since the previous supervisor");
+            }
+            else if (Sys.Stat(Path.Combine(Directory, "down"), out _) == 0) Process.StartDown();
+        }
+
         public int Spawn(ServiceProcess process, bool finish)
         {
             string[] argv = finish ? FinishArguments(process.LastStatus) : ["./run"];
@@ -172,21 +263,25 @@ public sealed class ServiceSupervisor : IDisposable
             return pid;
         }
 
-        /// <summary>runit's ./finish arguments: exit code (or -1 when signalled) and the low status byte.</summary>
+        /// <summary>
+        /// runit's ./finish arguments: exit code (or -1 when signalled) and the low status byte.
+        /// An adopted process that was not our child exits unseen: "-1 -1", a status no real exit has.
+        /// </summary>
         public static string[] FinishArguments(int waitStatus)
         {
+            if (waitStatus == ServiceProcess.UnknownStatus) return ["./finish", "-1", "-1"];
             string code = WaitStatus.Signaled(waitStatus) ? "-1" : WaitStatus.ExitCode(waitStatus).ToString();
             return ["./finish", code, (waitStatus & 0xff).ToString()];
         }
 
-        private void OnExit(int pid, int status)
+        private void OnExit(int pid, int status) => _owner.Guarded(() =>
         {
             if (Process.Pid != pid) return;
             Process.Exited(status);
             _owner.AfterEvent();
-        }
+        });
 
-        public bool RunOverride(char command)
+        public bool StartOverride(char command)
         {
             string script = Path.Combine(Directory, "control", command.ToString());
             if (Sys.Stat(script, out var st) < 0)
@@ -204,13 +299,13 @@ public sealed class ServiceSupervisor : IDisposable
             };
             int rc = Spawner.Spawn(request, out int pid);
             if (rc != 0) { _owner._diag.Warn($"unable to run control/{command}", rc); return false; }
-            // Synchronous, as runsv: the override decides whether runsv sends its own signal.
-            if (Sys.WaitPid(pid, out int status, 0) != pid)
+            // Its result decides whether runsv sends its own signal: the process waits for this exit.
+            _owner._loop.WatchChild(pid, status => _owner.Guarded(() =>
             {
-                _owner._diag.Warn($"unable to wait for child control/{command}", Sys.Errno);
-                return false;
-            }
-            return WaitStatus.Succeeded(status);
+                Process.OverrideFinished(status != ServiceProcess.UnknownStatus && WaitStatus.Succeeded(status));
+                _owner.AfterEvent();
+            }));
+            return true;
         }
 
         public void Signal(int pid, int signo) => Sys.Kill(pid, signo);
@@ -221,7 +316,14 @@ public sealed class ServiceSupervisor : IDisposable
         public void WakeAt(long monotonicMs)
         {
             _wake?.Cancel();
-            _wake = _owner._loop.After(monotonicMs - Now, () => { _wake = null; _owner.AfterEvent(); });
+            _wake = _owner._loop.After(monotonicMs - Now, () => { _wake = null; _owner.Guarded(_owner.AfterEvent); });
+        }
+
+        public void Dispose(EventLoop loop)
+        {
+            _wake?.Cancel();
+            if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
+            Files.Dispose();
         }
     }
 }

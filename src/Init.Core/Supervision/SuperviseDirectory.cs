@@ -5,15 +5,15 @@ using static Init.Interop.Consts;
 namespace Init.Supervision;
 
 /// <summary>
-/// A service's <c>supervise/</c> directory as runsv owns it: the lock, the <c>control</c> FIFO (both
-/// ends held, so readers never see EOF), the <c>ok</c> FIFO (read end held: "a supervisor is alive"),
+/// A service's <c>supervise/</c> directory as runsv owns it: the lock, the <c>control</c> FIFO (held
+/// read-write, so it never reports EOF), the <c>ok</c> FIFO (read end held: "a supervisor is alive"),
 /// and <c>status</c>, <c>stat</c>, <c>pid</c> replaced atomically through <c>*.new</c> and rename.
 /// </summary>
 public sealed class SuperviseDirectory : IDisposable
 {
     private readonly string _path;      // e.g. "/etc/sv/web/supervise" (may be a symlink)
     private readonly string _label;     // "supervise/" or "log/supervise/", for messages
-    private int _lock = -1, _controlRead = -1, _controlWrite = -1, _ok = -1;
+    private int _lock = -1, _control = -1, _ok = -1;
     private int _lastPid = -1;
 
     /// <param name="ownerDirectory">The service directory (or its log/).</param>
@@ -26,10 +26,13 @@ public sealed class SuperviseDirectory : IDisposable
     }
 
     public string OwnerDirectory { get; }
-    public int ControlFd => _controlRead;
+    public int ControlFd => _control;
 
-    /// <summary>mkdir (following a dangling symlink to its target, e.g. on tmpfs) and take the lock.</summary>
-    public void Create(bool waitForLock)
+    /// <summary>Init's file beside runit's <c>pid</c>: who that pid is (<see cref="ProcessIdentity"/>), for adoption.</summary>
+    public const string IdentityFile = "identity";
+
+    /// <summary>mkdir (following a dangling symlink to its target, e.g. on tmpfs) and open the lock file.</summary>
+    public void Create()
     {
         if (Sys.Mkdir(_path, 0x1C0 /* 0700 */) < 0)
         {
@@ -44,21 +47,46 @@ public sealed class SuperviseDirectory : IDisposable
         }
         _lock = Sys.Open(Path.Combine(_path, "lock"), O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT, 0x180 /* 0600 */);
         if (_lock < 0) throw new SupervisorError($"unable to open {_label}/lock", Sys.Errno);
-        if (Sys.Flock(_lock, waitForLock ? LOCK_EX : LOCK_EX | LOCK_NB) < 0)
-            throw new SupervisorError($"unable to lock {_label}/lock", Sys.Errno);
     }
 
-    /// <summary>Creates and opens <c>control</c>: the read end non-blocking, plus a write end we keep.</summary>
+    /// <summary>
+    /// Takes the lock without waiting: true when it is ours, false while another supervisor holds
+    /// it (runsv gives up on supervise/lock then, and waits for log/supervise/lock: the caller
+    /// decides, and waits on a timer instead of in flock, so nothing else stalls).
+    /// </summary>
+    public bool TryLock()
+    {
+        if (Sys.Flock(_lock, LOCK_EX | LOCK_NB) == 0) return true;
+        if (Sys.Errno == EAGAIN) return false;
+        throw new SupervisorError($"unable to lock {_label}/lock", Sys.Errno);
+    }
+
+    /// <summary>
+    /// Creates and opens <c>control</c> read-write: one descriptor that reads the bytes and, being a
+    /// writer too, keeps the FIFO from ever reporting EOF (runsv holds a second, write-only one).
+    /// </summary>
     public void OpenControl()
     {
         string control = Path.Combine(_path, "control");
         Sys.Mkfifo(control, 0x180);
         if (Sys.Stat(control, out var st) < 0) throw new SupervisorError($"unable to stat {_label}/control", Sys.Errno);
         if (!st.IsFifo) throw new SupervisorError($"{_label}/control exists but is not a fifo");
-        _controlRead = Sys.Open(control, O_RDONLY | O_NONBLOCK);
-        if (_controlRead < 0) throw new SupervisorError($"unable to open {_label}/control", Sys.Errno);
-        _controlWrite = Sys.Open(control, O_WRONLY | O_NONBLOCK);
-        if (_controlWrite < 0) throw new SupervisorError($"unable to open {_label}/control", Sys.Errno);
+        _control = Sys.Open(control, O_RDWR | O_NONBLOCK);
+        if (_control < 0) throw new SupervisorError($"unable to open {_label}/control", Sys.Errno);
+    }
+
+    /// <summary>
+    /// What the previous supervisor of this directory last published: the 20-byte status and, when
+    /// it was Init, the identity line of the process it names. Null when there is no valid status.
+    /// </summary>
+    public (StatusRecord Status, string? Identity)? ReadPrevious()
+    {
+        Span<byte> buffer = stackalloc byte[StatusRecord.Size + 1];
+        int n = Sys.ReadFile(Path.Combine(_path, "status"), buffer);
+        if (n != StatusRecord.Size || !StatusRecord.TryRead(buffer[..n], out var status)) return null;
+        Span<byte> line = stackalloc byte[128];
+        int m = Sys.ReadFile(Path.Combine(_path, IdentityFile), line);
+        return (status, m > 0 ? Encoding.ASCII.GetString(line[..m]) : null);
     }
 
     /// <summary>Creates <c>ok</c> and holds its read end: from now on sv sees a live supervisor.</summary>
@@ -73,7 +101,7 @@ public sealed class SuperviseDirectory : IDisposable
     /// <summary>Reads pending control bytes (non-blocking) into <paramref name="buffer"/>; 0 when none.</summary>
     public int ReadControl(Span<byte> buffer)
     {
-        int n = Sys.Read(_controlRead, buffer);
+        int n = Sys.Read(_control, buffer);
         return n < 0 ? 0 : n;
     }
 
@@ -83,7 +111,9 @@ public sealed class SuperviseDirectory : IDisposable
         if (status.Pid != _lastPid)
         {
             string pidText = status.Pid != 0 ? status.Pid + "\n" : "";
-            if (Replace("pid", Encoding.ASCII.GetBytes(pidText), warn)) _lastPid = status.Pid;
+            string identity = ProcessIdentity.Of(status.Pid)?.ToString() ?? "";
+            if (Replace("pid", Encoding.ASCII.GetBytes(pidText), warn) && Replace(IdentityFile, Encoding.ASCII.GetBytes(identity), warn))
+                _lastPid = status.Pid;
         }
         Replace("stat", Encoding.ASCII.GetBytes(status.StatText(wantExit)), warn);
         Span<byte> record = stackalloc byte[StatusRecord.Size];
@@ -112,8 +142,8 @@ public sealed class SuperviseDirectory : IDisposable
 
     public void Dispose()
     {
-        foreach (int fd in new[] { _ok, _controlWrite, _controlRead, _lock })
+        foreach (int fd in new[] { _ok, _control, _lock })
             if (fd >= 0) Sys.Close(fd);
-        _ok = _controlWrite = _controlRead = _lock = -1;
+        _ok = _control = _lock = -1;
     }
 }

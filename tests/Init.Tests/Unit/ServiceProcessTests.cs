@@ -21,7 +21,25 @@ public class ServiceProcessTests
             Log.Add(finish ? "spawn finish" : "spawn run");
             return SpawnFails ? 0 : NextPid++;
         }
-        public bool RunOverride(char command) { Log.Add($"control/{command}"); return HandledOverrides.Contains(command); }
+        /// <summary>Overrides that exist: they start, and the process waits until the test ends them with <see cref="EndOverride"/>.</summary>
+        public HashSet<char> ExecutableOverrides { get; } = [];
+        public char? Running;
+
+        public bool StartOverride(char command)
+        {
+            Log.Add($"control/{command}");
+            if (!ExecutableOverrides.Contains(command) && !HandledOverrides.Contains(command)) return false;
+            Running = command;
+            return true;
+        }
+
+        /// <summary>The running override exits: 0 ("handled") when it is one of <see cref="HandledOverrides"/>.</summary>
+        public void EndOverride(ServiceProcess process)
+        {
+            char command = Running ?? throw new InvalidOperationException("no override running");
+            Running = null;
+            process.OverrideFinished(HandledOverrides.Contains(command));
+        }
         public void Signal(int pid, int signo) => Log.Add($"kill {pid} {signo}");
         public void Publish(ServiceProcess process) => Log.Add("publish");
         public void WakeAt(long monotonicMs) { WakeRequested = monotonicMs; Log.Add("wake"); }
@@ -73,8 +91,68 @@ public class ServiceProcessTests
         var (p, world) = Running();
         world.HandledOverrides.Add('t');
         p.Control('t');
+        world.EndOverride(p);
         Assert.That(world.Log, Is.EqualTo(new[] { "control/t" }));
         Assert.That(p.TermSent, Is.False);
+    }
+
+    [Test]
+    public void The_signal_waits_for_the_override_and_is_sent_only_when_it_fails()
+    {
+        var (p, world) = Running();
+        world.ExecutableOverrides.Add('h');
+        p.Control('h');
+        Assert.That((p.Busy, world.Log.Count), Is.EqualTo((true, 1)), "nothing but control/h while it runs");
+        world.EndOverride(p);
+        Assert.That(world.Log, Is.EqualTo(new[] { "control/h", "kill 100 1" }));
+        Assert.That(p.Busy, Is.False);
+    }
+
+    [Test]
+    public void Control_bytes_and_exits_arriving_during_an_override_are_applied_after_it_in_order()
+    {
+        var (p, world) = Running();
+        world.ExecutableOverrides.Add('t');
+        p.Control('t');
+        p.Control('p');
+        p.Exited(9);
+        p.Control('d');
+        Assert.That(world.Log, Is.EqualTo(new[] { "control/t" }), "runsv would still sit in waitpid for control/t");
+        world.Log.Clear();
+
+        world.EndOverride(p);
+
+        Assert.That(world.Log, Is.EqualTo(new[] { "kill 100 15", "publish", "control/p", "kill 100 19", "publish", "publish", "publish" }));
+        Assert.That((p.State, p.Pid, p.Paused, p.Want, p.LastStatus), Is.EqualTo((RunState.Down, 0, true, Want.Down, 9)));
+    }
+
+    [Test]
+    public void Control_u_runs_before_the_start_and_run_is_spawned_only_after_it_exits()
+    {
+        var world = new FakeWorld();
+        world.ExecutableOverrides.Add('u');
+        var p = new ServiceProcess(false, world);
+        p.Reconcile();
+        p.Reconcile();
+        Assert.That(world.Log, Is.EqualTo(new[] { "control/u" }), "no second control/u, no run yet");
+        world.EndOverride(p);
+        Assert.That(world.Log, Is.EqualTo(new[] { "control/u", "spawn run", "publish" }));
+        Assert.That(p.State, Is.EqualTo(RunState.Run));
+    }
+
+    [Test]
+    public void An_adopted_process_is_resumed_as_published_and_not_started_again()
+    {
+        var world = new FakeWorld();
+        var p = new ServiceProcess(false, world);
+        var since = Tai64N.FromUnix(1_700_000_000, 0);
+        p.Adopt(new StatusRecord(since, 4242, Paused: false, Want: 'd', TermSent: false, RunState.Run));
+        p.Reconcile();
+        Assert.That(world.Log, Has.None.StartsWith("spawn"));
+        Assert.That((p.Pid, p.State, p.Want, p.Since), Is.EqualTo((4242, RunState.Run, Want.Down, since)));
+        p.Exited(ServiceProcess.UnknownStatus);
+        Assert.That((p.State, p.Pid, p.LastStatus), Is.EqualTo((RunState.Down, 0, ServiceProcess.UnknownStatus)));
+        Assert.That(world.Log, Has.None.StartsWith("spawn"), "wanted down: it stays down");
     }
 
     [Test]

@@ -33,24 +33,21 @@ public static class RunsvApplet
             diag.Fatal("unable to change to directory", Sys.Errno);
             return 111;
         }
-        string full = ".";
 
         using var loop = new EventLoop();
-        using var supervisor = new ServiceSupervisor(full, loop, diag);
+        using var supervisor = new ServiceSupervisor(".", loop, diag);
         int exitCode = 0;
         supervisor.Finished = loop.Stop;
-        loop.OnSignal(SIGTERM, _ => supervisor.Exit());
-        try
-        {
-            supervisor.Start();
-        }
-        catch (SupervisorError e)
+        supervisor.Failed = e =>
         {
             if (e.Errno != 0) diag.Fatal(e.Message, e.Errno); else diag.Fatal(e.Message);
-            return 111;
-        }
+            exitCode = 111;
+            loop.Stop();
+        };
+        loop.OnSignal(SIGTERM, _ => supervisor.Exit());
         loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
-        loop.Run();
+        supervisor.Start();
+        if (exitCode == 0) loop.Run();
         return exitCode;
     }
 }

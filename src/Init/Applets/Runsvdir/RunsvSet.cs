@@ -1,5 +1,6 @@
 using Init.Interop;
 using Init.Runtime;
+using Init.Supervision;
 using static Init.Interop.Consts;
 
 namespace Init.Applets.Runsvdir;

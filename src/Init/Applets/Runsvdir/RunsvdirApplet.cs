@@ -1,19 +1,31 @@
 using Init.Interop;
 using Init.Runtime;
+using Init.Supervision;
 using static Init.Interop.Consts;
 
 namespace Init.Applets.Runsvdir;
 
 /// <summary>
-/// <c>runsvdir [-P] dir [log]</c>: one runsv per service directory in <c>dir</c>, as runit's
-/// runsvdir, plus an immediate rescan on inotify events. runsv is this same executable started as
-/// "runsv" (see <see cref="RunsvProgram"/>), never a runsv found in PATH, so a mixed install cannot
-/// pick runit's by accident. Exit: 0 on SIGTERM, 111 on SIGHUP (after TERM to every runsv), 1 usage.
+/// <c>runsvdir [-P] dir [log]</c>: supervises every service directory in <c>dir</c> as runit's
+/// runsvdir does, plus an immediate rescan on inotify events. Two ways, chosen by the environment
+/// variable <c>INIT_SUPERVISION</c> (PID 1 passes its <c>Supervision</c> setting on):
+/// <list type="bullet">
+/// <item><c>engine</c> (the default): one process supervises every service (<see cref="SupervisionEngine"/>),
+/// each with its own supervise/ exactly as runsv keeps it. SIGTERM and SIGHUP stop every service
+/// (as <c>x</c>) and exit once they are down: there is no runsv left to carry on.</item>
+/// <item><c>process</c>: one runsv process per service, as runit. runsv is this same executable
+/// started as "runsv" (see <see cref="RunsvProgram"/>), never a runsv found in PATH, so a mixed
+/// install cannot pick runit's by accident. SIGTERM exits at once, leaving the runsv processes.</item>
+/// </list>
+/// Exit: 0 on SIGTERM, 111 on SIGHUP, 1 usage.
 /// </summary>
 public static class RunsvdirApplet
 {
     private const string SelfExe = "/proc/self/exe";
     private const long LogTickMs = 900_000;   // runit writes "." every 900 s so old messages scroll away
+
+    /// <summary>The environment variable that chooses how services are supervised.</summary>
+    public const string ModeVariable = "INIT_SUPERVISION";
 
     public static int Run(string name, string[] args)
     {
@@ -35,19 +47,48 @@ public static class RunsvdirApplet
         string? logArgument = i + 1 < args.Length ? args[i + 1] : null;
         var diag = new Diagnostics($"runsvdir {directory}");
         void Warn(string m1, string m2, int errno) => diag.Warn(m1 + m2, errno);
+        string mode = Environment.GetEnvironmentVariable(ModeVariable) is { Length: > 0 } m ? m : "engine";
+        if (mode is not ("engine" or "process"))
+        {
+            diag.Warn($"unknown {ModeVariable}={mode}: using engine");
+            mode = "engine";
+        }
 
         using var loop = new EventLoop();
         int exitCode = 0;
         loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
-        using var set = new RunsvSet(loop, directory, RunsvProgram(), newSession, Warn);
-        loop.OnSignal(SIGTERM, _ => { exitCode = 0; loop.Stop(); });
-        loop.OnSignal(SIGHUP, _ => { set.TerminateAll(); exitCode = 111; loop.Stop(); });
         if (logArgument is not null && !SetUpLog(loop, logArgument, args.Length - i - 2, diag)) diag.Warn("log service disabled.");
+        if (mode == "engine") RunEngine(loop, directory, Warn, diag, code => exitCode = code);
+        else RunProcesses(loop, directory, newSession, Warn, code => exitCode = code);
+        return exitCode;
+    }
+
+    private static void RunEngine(EventLoop loop, string directory, Action<string, string, int> warn, Diagnostics diag, Action<int> exit)
+    {
+        // A few descriptors per service: thousands of services need more than the usual 1024.
+        if (!FdLimit.Raise()) diag.Warn("unable to raise the open file limit", Sys.Errno);
+        using var engine = new SupervisionEngine(loop, directory, warn);
+        engine.Stopped = loop.Stop;
+        void StopAll(int code)
+        {
+            exit(code);
+            engine.StopAll();
+        }
+        loop.OnSignal(SIGTERM, _ => StopAll(0));
+        loop.OnSignal(SIGHUP, _ => StopAll(111));
+        engine.Scan();
+        loop.Run();
+    }
+
+    private static void RunProcesses(EventLoop loop, string directory, bool newSession, Action<string, string, int> warn, Action<int> exit)
+    {
+        using var set = new RunsvSet(loop, directory, RunsvProgram(), newSession, warn);
+        loop.OnSignal(SIGTERM, _ => { exit(0); loop.Stop(); });
+        loop.OnSignal(SIGHUP, _ => { set.TerminateAll(); exit(111); loop.Stop(); });
         // Orphans handed to us (we are no subreaper, but a runsv's child may be re-parented in odd set-ups).
         loop.EnableSweep(RunsvSet.ScanIntervalMs);
         set.Scan();
         loop.Run();
-        return exitCode;
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using Init.Interop;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Runsvdir;
+namespace Init.Supervision;
 
 /// <summary>One service found in the scanned directory: its entry name and the identity of the directory it leads to.</summary>
 public readonly record struct FoundService(string Name, ulong Device, ulong Inode);

@@ -1,0 +1,75 @@
+using System.Text;
+using Init.Interop;
+
+namespace Init.Supervision;
+
+/// <summary>
+/// Who a pid is, precisely enough that a reused pid is never mistaken for it: the pid, its start
+/// time in clock ticks since boot (field 22 of /proc/PID/stat, fixed for the life of the process,
+/// exec included) and the kernel's boot id. Written as one line to <c>supervise/identity</c> beside
+/// runit's <c>pid</c>, so a later supervisor can tell whether the process is still the one it names.
+/// </summary>
+public readonly record struct ProcessIdentity(int Pid, ulong StartTicks, string BootId)
+{
+    private const string BootIdFile = "/proc/sys/kernel/random/boot_id";
+    private const ulong TicksPerSecond = 100;   // USER_HZ: the unit of /proc/PID/stat on every Linux ABI
+    private static string? _bootId;
+
+    /// <summary>The identity of a live (not zombie) process, or null when it is gone or unreadable.</summary>
+    public static ProcessIdentity? Of(int pid) =>
+        pid > 0 && ReadStat(pid) is { State: not ('Z' or 'X') } stat && CurrentBootId() is { } boot
+            ? new ProcessIdentity(pid, stat.StartTicks, boot) : null;
+
+    /// <summary>"PID STARTTICKS BOOTID\n".</summary>
+    public override string ToString() => $"{Pid} {StartTicks} {BootId}\n";
+
+    public static ProcessIdentity? Parse(string text)
+    {
+        string[] f = text.Trim().Split(' ');
+        return f.Length == 3 && int.TryParse(f[0], out int pid) && pid > 0 && ulong.TryParse(f[1], out ulong start) && f[2].Length > 0
+            ? new ProcessIdentity(pid, start, f[2]) : null;
+    }
+
+    /// <summary>The process with this pid now is this very process, alive.</summary>
+    public bool StillRunning => Of(Pid) == this;
+
+    /// <summary>When a live process started, in Unix seconds (boot time + start ticks); null when gone.</summary>
+    public static long? StartedUnixSeconds(int pid)
+    {
+        if (ReadStat(pid) is not { State: not ('Z' or 'X') } stat || BootTime() is not long boot) return null;
+        return boot + (long)(stat.StartTicks / TicksPerSecond);
+    }
+
+    /// <summary>State letter and start time from /proc/PID/stat (the fields after "(comm)", which may hold anything).</summary>
+    private static (char State, ulong StartTicks)? ReadStat(int pid)
+    {
+        Span<byte> buffer = stackalloc byte[1024];
+        int n = Sys.ReadFile($"/proc/{pid}/stat", buffer);
+        if (n <= 0) return null;
+        string text = Encoding.UTF8.GetString(buffer[..n]);
+        int close = text.LastIndexOf(')');
+        if (close < 0) return null;
+        // After ") " come fields 3, 4, …: field k is at index k - 3; starttime is field 22.
+        string[] f = text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return f.Length > 19 && f[0].Length == 1 && ulong.TryParse(f[19], out ulong start) ? (f[0][0], start) : null;
+    }
+
+    private static string? CurrentBootId()
+    {
+        if (_bootId is not null) return _bootId;
+        Span<byte> buffer = stackalloc byte[64];
+        int n = Sys.ReadFile(BootIdFile, buffer);
+        return n > 0 ? _bootId = Encoding.ASCII.GetString(buffer[..n]).Trim() : null;
+    }
+
+    /// <summary>"btime" of /proc/stat: the boot time in Unix seconds.</summary>
+    private static long? BootTime()
+    {
+        Span<byte> buffer = stackalloc byte[16384];
+        int n = Sys.ReadFile("/proc/stat", buffer);
+        if (n <= 0) return null;
+        foreach (string line in Encoding.ASCII.GetString(buffer[..n]).Split('\n'))
+            if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line.AsSpan(6), out long t)) return t;
+        return null;
+    }
+}

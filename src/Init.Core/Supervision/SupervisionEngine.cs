@@ -1,0 +1,184 @@
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Supervision;
+
+/// <summary>
+/// Every service of a scanned directory supervised in this one process: one
+/// <see cref="ServiceSupervisor"/> per service directory on one loop, each with its own
+/// <c>supervise/</c> (and <c>log/supervise/</c>) exactly as a runsv would keep it, so runit's sv,
+/// ours and anything reading supervise/ cannot tell the difference. The scan follows runit's
+/// runsvdir: services keyed by the (device, inode) of their directory, a new one supervised at
+/// once, a removed one told <c>x</c>; a supervisor that ends (after <c>x</c>) or fails to start is
+/// started again at the next scan, never sooner than 1 s after its last start. Scans happen at
+/// start, on inotify events in the directory, and every 5 s: nothing else wakes an idle engine.
+/// </summary>
+public sealed class SupervisionEngine : IDisposable
+{
+    public const long ScanIntervalMs = 5000;   // runit: "at least every five seconds"
+    public const long RestartDelayMs = 1000;   // runit's runsvdir restarts a runsv at most once a second
+
+    private sealed class Entry(string name)
+    {
+        public string Name = name;
+        public ServiceSupervisor? Supervisor;
+        public long LastStartMs = long.MinValue / 2;
+    }
+
+    private readonly Dictionary<(ulong, ulong), Entry> _entries = [];
+    private readonly HashSet<ServiceSupervisor> _leaving = [];     // removed from the directory, stopping
+    private readonly EventLoop _loop;
+    private readonly string _directory;
+    private readonly Action<string, string, int> _warn;
+    private readonly DirectoryWatch _watch = new();
+    private (ulong, ulong) _watched;
+    private EventLoop.Timer? _timer;
+    private long _timerDue = long.MaxValue;
+    private bool _stopping;
+
+    /// <summary>Called once after <see cref="StopAll"/>, when every supervisor has ended.</summary>
+    public Action? Stopped { get; set; }
+
+    /// <param name="warn">runsvdir's warnings ("unable to open directory ", path, errno).</param>
+    public SupervisionEngine(EventLoop loop, string directory, Action<string, string, int> warn)
+    {
+        _loop = loop;
+        _directory = directory;
+        _warn = warn;
+        if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { _watch.Drain(); Scan(); });
+    }
+
+    /// <summary>Supervisors alive now (running, starting, or stopping after removal).</summary>
+    public int Supervising => _entries.Values.Count(e => e.Supervisor is not null) + _leaving.Count;
+
+    /// <summary>Reads the directory and brings the set of supervisors in line with it.</summary>
+    public void Scan()
+    {
+        if (_stopping) return;
+        _timer?.Cancel();
+        _timer = null;
+        _timerDue = long.MaxValue;
+        if (Sys.Stat(_directory, out var dir) < 0)
+        {
+            _warn("unable to stat ", _directory, Sys.Errno);
+            ScanIn(ScanIntervalMs);
+            return;
+        }
+        if ((dir.Device, dir.Inode) != _watched && _watch.Add(_directory) == 0) _watched = (dir.Device, dir.Inode);
+        var found = ServiceScan.Read(_directory, _warn);
+        if (found is null)
+        {
+            ScanIn(RestartDelayMs);
+            return;
+        }
+        long now = _loop.Now;
+        long next = ScanIntervalMs;
+        var seen = new HashSet<(ulong, ulong)>();
+        foreach (var service in found)
+        {
+            var key = (service.Device, service.Inode);
+            if (!seen.Add(key)) continue;
+            if (!_entries.TryGetValue(key, out var entry)) _entries[key] = entry = new Entry(service.Name);
+            entry.Name = service.Name;
+            if (entry.Supervisor is not null) continue;
+            long notBefore = entry.LastStartMs + RestartDelayMs;
+            if (now >= notBefore) Start(entry, now);
+            else next = Math.Min(next, notBefore - now);
+        }
+        foreach (var (key, entry) in _entries.Where(kv => !seen.Contains(kv.Key)).ToList())
+        {
+            // Removed: told x (what runsvdir's TERM means to a runsv) and forgotten, as runit's runsvdir.
+            _entries.Remove(key);
+            if (entry.Supervisor is { } leaving)
+            {
+                _leaving.Add(leaving);
+                leaving.Finished = () => End(leaving);
+                leaving.Exit();
+            }
+        }
+        ScanIn(next);
+    }
+
+    private void Start(Entry entry, long now)
+    {
+        entry.LastStartMs = now;
+        string path = Path.Combine(_directory, entry.Name);
+        // The real directory, as runsv's chdir would resolve it: the supervisor keeps working in it
+        // (status, ./finish) after the link in the scanned directory is removed.
+        string? real = Sys.RealDirectory(path);
+        if (real is null)
+        {
+            Report(entry.Name, "unable to change to directory", Sys.Errno);
+            return;
+        }
+        var diag = new Diagnostics($"runsv {entry.Name}");
+        var supervisor = new ServiceSupervisor(real, _loop, diag);
+        entry.Supervisor = supervisor;
+        supervisor.Finished = () => End(supervisor, entry);
+        supervisor.Failed = e =>
+        {
+            // Where runsv would die with 111: reported, and tried again like a runsv that exited.
+            Report(entry.Name, e.Message, e.Errno);
+            End(supervisor, entry);
+        };
+        supervisor.Start();
+    }
+
+    private void Report(string name, string message, int errno)
+    {
+        var diag = new Diagnostics($"runsv {name}");
+        if (errno is EMFILE or ENFILE)
+            diag.Warn($"{message}: {ErrorText.Of(errno)} (the limit is {FdLimit.Current} open files; raise it with ulimit -n before starting runsvdir)");
+        else if (errno != 0) diag.Warn(message, errno);
+        else diag.Warn(message);
+    }
+
+    /// <summary>A supervisor has ended (after x) or failed: its resources go, and a scan soon brings it back if it is still listed.</summary>
+    private void End(ServiceSupervisor supervisor, Entry? entry = null)
+    {
+        supervisor.Dispose();
+        _leaving.Remove(supervisor);
+        if (entry is not null && entry.Supervisor == supervisor)
+        {
+            entry.Supervisor = null;
+            if (!_stopping) ScanIn(Math.Max(0, entry.LastStartMs + RestartDelayMs - _loop.Now));
+        }
+        if (_stopping && Supervising == 0) Stopped?.Invoke();
+    }
+
+    private void ScanIn(long delayMs)
+    {
+        long due = _loop.Now + delayMs;
+        if (_timer is not null && _timerDue <= due) return;
+        _timer?.Cancel();
+        _timerDue = due;
+        _timer = _loop.After(delayMs, Scan);
+    }
+
+    /// <summary>
+    /// Every service told <c>x</c> (stopped, then its logger), no more scans; <see cref="Stopped"/>
+    /// once all have ended. What a runsvdir's TERM to each runsv does, for the engine's own SIGTERM
+    /// and SIGHUP: here the supervisors are not separate processes that could carry on.
+    /// </summary>
+    public void StopAll()
+    {
+        _stopping = true;
+        _timer?.Cancel();
+        var all = _entries.Values.Select(e => e.Supervisor).OfType<ServiceSupervisor>().Concat(_leaving).ToList();
+        if (all.Count == 0) { Stopped?.Invoke(); return; }
+        foreach (var supervisor in all)
+        {
+            // One still waiting for its logger's lock has nothing running yet: it just goes.
+            if (supervisor.Started) supervisor.Exit();
+            else End(supervisor, _entries.Values.FirstOrDefault(e => e.Supervisor == supervisor));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var entry in _entries.Values) entry.Supervisor?.Dispose();
+        foreach (var supervisor in _leaving) supervisor.Dispose();
+        _watch.Dispose();
+    }
+}
