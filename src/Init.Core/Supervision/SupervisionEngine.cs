@@ -11,7 +11,7 @@ namespace Init.Supervision;
 /// ours and anything reading supervise/ cannot tell the difference. The scan follows runit's
 /// runsvdir: services keyed by the (device, inode) of their directory, a new one supervised at
 /// once, a removed one told <c>x</c>; a supervisor that ends (after <c>x</c>) or fails to start is
-/// started again at the next scan, never sooner than 1 s after its last start. Scans happen at
+/// started again at a scan 1 s later. Scans happen at
 /// start, on inotify events in the directory, and every 5 s: nothing else wakes an idle engine.
 /// </summary>
 public sealed class SupervisionEngine : IDisposable
@@ -141,8 +141,11 @@ public sealed class SupervisionEngine : IDisposable
         _leaving.Remove(supervisor);
         if (entry is not null && entry.Supervisor == supervisor)
         {
+            // Back at a scan a second from now: runit's runsvdir restarts an exited runsv at once,
+            // but a pause lets `sv -w exit` see the supervisor gone, and bounds a failing one to a try a second.
             entry.Supervisor = null;
-            if (!_stopping) ScanIn(Math.Max(0, entry.LastStartMs + RestartDelayMs - _loop.Now));
+            entry.LastStartMs = _loop.Now;
+            if (!_stopping) ScanIn(RestartDelayMs);
         }
         if (_stopping && Supervising == 0) Stopped?.Invoke();
     }

@@ -4,15 +4,19 @@ using Init.Supervision;
 namespace Init.Tests.Support;
 
 /// <summary>
-/// A runsv (ours, or runit's for comparison) supervising one service directory for the length
-/// of a test; disposing sends it <c>x</c> and kills what is left.
+/// A supervisor of one service directory for the length of a test: a runsv (ours, or runit's for
+/// comparison), or our engine (<see cref="Engine"/>: our runsvdir in engine mode over a scan
+/// directory that links only this service). Disposing sends it <c>x</c> and kills what is left.
 /// </summary>
 public sealed class Supervised : IDisposable
 {
     public const string RunitRunsv = "/usr/bin/runsv";
     public const string RunitSv = "/usr/bin/sv";
+    /// <summary>Pass as the runsv to host the service in our engine instead.</summary>
+    public const string Engine = "engine";
 
     private readonly Process _runsv;
+    private readonly bool _engine;
     public string ServiceDirectory { get; }
     public string Runsv { get; }
 
@@ -20,10 +24,22 @@ public sealed class Supervised : IDisposable
     {
         ServiceDirectory = serviceDirectory;
         Runsv = runsv ?? Binary.Applet("runsv");
-        _runsv = Run.Background(Runsv, [serviceDirectory], serviceDirectory, logDirectory ?? Path.GetDirectoryName(serviceDirectory)!,
-            Path.GetFileName(serviceDirectory) + ".runsv");
+        string name = Path.GetFileName(serviceDirectory);
+        string logs = logDirectory ?? Path.GetDirectoryName(serviceDirectory)!;
+        if (Runsv == Engine)
+        {
+            _engine = true;
+            string scan = Path.Combine(Path.GetDirectoryName(serviceDirectory)!, "." + name + ".engine");
+            Directory.CreateDirectory(scan);
+            File.CreateSymbolicLink(Path.Combine(scan, name), serviceDirectory);
+            _runsv = Run.Background(Binary.Applet("runsvdir"), [scan], scan, logs, name + ".engine",
+                new Dictionary<string, string?> { ["INIT_SUPERVISION"] = "engine" });
+        }
+        else
+            _runsv = Run.Background(Runsv, [serviceDirectory], serviceDirectory, logs, name + ".runsv");
     }
 
+    /// <summary>The supervising process: the runsv, or the engine.</summary>
     public int RunsvPid => _runsv.Id;
 
     public string Supervise(bool log = false) => Path.Combine(ServiceDirectory, log ? "log/supervise" : "supervise");
@@ -51,7 +67,23 @@ public sealed class Supervised : IDisposable
         return r;
     }
 
-    public bool Exited => _runsv.HasExited;
+    /// <summary>
+    /// The supervisor has ended: the runsv process exited, or (engine) the engine's supervisor of
+    /// this service is gone, which sv sees as supervise/ok without a reader.
+    /// </summary>
+    public bool Exited => _runsv.HasExited || (_engine && !HasSupervisor);
+
+    /// <summary>Something holds supervise/ok open for reading (sv's test for a live runsv).</summary>
+    public bool HasSupervisor
+    {
+        get
+        {
+            int fd = Init.Interop.Sys.Open(Path.Combine(Supervise(), "ok"), Init.Interop.Consts.O_WRONLY | Init.Interop.Consts.O_NONBLOCK);
+            if (fd < 0) return false;
+            Init.Interop.Sys.Close(fd);
+            return true;
+        }
+    }
 
     public void Control(string bytes, bool log = false)
     {
@@ -63,7 +95,9 @@ public sealed class Supervised : IDisposable
     {
         if (!_runsv.HasExited)
         {
-            try { Control("x"); } catch (IOException) { }
+            // The engine stops its services on TERM, as each runsv does on x.
+            if (_engine) Run.Kill(_runsv);
+            else try { Control("x"); } catch (IOException) { }
             if (!_runsv.WaitForExit(3000)) { try { _runsv.Kill(); } catch (InvalidOperationException) { } }
         }
         // Anything the service left behind (tests use `exec`, so this is just the run script's pid).
