@@ -44,7 +44,11 @@ public sealed class InitContext
             argv0 = Path.GetFileName(program);
             search = !program.Contains('/');
         }
-        return new Scanner(Loop, Log, Hooks, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
+        // Our runsvdir learns the Supervision setting from its environment (runit's takes no such option).
+        var environment = Environment.Where(e => !e.StartsWith(Supervision.SupervisionEngine.ModeVariable + "=", StringComparison.Ordinal))
+            .Append($"{Supervision.SupervisionEngine.ModeVariable}={Options.Supervision}").ToList();
+        var hooks = new Hooks(Loop, Log, environment, Console);
+        return new Scanner(Loop, Log, hooks, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
     }
 
     /// <summary>Runs the loop forever (PID 1) or until stopped; a throwing iteration is logged and the loop goes on.</summary>

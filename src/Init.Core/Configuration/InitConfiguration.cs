@@ -67,6 +67,7 @@ public static class InitConfiguration
         if (o.Mode is not ("auto" or "system" or "container")) { warn($"configuration: unknown Mode {o.Mode}: using auto"); o.Mode = d.Mode; }
         if (o.Stages is not ("auto" or "runit" or "builtin")) { warn($"configuration: unknown Stages {o.Stages}: using auto"); o.Stages = d.Stages; }
         if (o.CtrlAltDel is not ("reboot" or "poweroff" or "halt" or "ignore")) { warn($"configuration: unknown CtrlAltDel {o.CtrlAltDel}: using reboot"); o.CtrlAltDel = d.CtrlAltDel; }
+        if (o.Supervision is not ("engine" or "process")) { warn($"configuration: unknown Supervision {o.Supervision}: using engine"); o.Supervision = d.Supervision; }
         if (string.IsNullOrEmpty(o.ServiceDirectory)) o.ServiceDirectory = d.ServiceDirectory;
         return o;
     }

@@ -46,6 +46,13 @@ public sealed class InitOptions
     /// <summary>Longest pause before runsvdir is respawned, in seconds (the backoff doubles from 1 s).</summary>
     public int RespawnMaxSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How our runsvdir supervises the services: <c>engine</c> (one process for all of them, the
+    /// default: a fraction of the memory) or <c>process</c> (one runsv process per service, as
+    /// runit: a crash takes one service's supervisor, not every one's). Passed on as INIT_SUPERVISION.
+    /// </summary>
+    public string Supervision { get; set; } = "engine";
+
     /// <summary>Program started as the stage-2 scanner; empty: this binary's own runsvdir applet.</summary>
     public string Runsvdir { get; set; } = "";
 }

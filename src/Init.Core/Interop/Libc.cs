@@ -89,7 +89,7 @@ public static class Consts
     public const long SYS_pidfd_open = 434;
 
     public const int IN_CLOEXEC = 0x80000, IN_NONBLOCK = 0x800;
-    public const uint IN_ATTRIB = 0x4, IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80, IN_CREATE = 0x100, IN_DELETE = 0x200, IN_DELETE_SELF = 0x400, IN_MOVE_SELF = 0x800;
+    public const uint IN_ATTRIB = 0x4, IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80, IN_CREATE = 0x100, IN_DELETE = 0x200, IN_DELETE_SELF = 0x400, IN_MOVE_SELF = 0x800, IN_ISDIR = 0x40000000;
 
     /// <summary>sizeof(sigset_t) in glibc; posix_spawn attribute blobs are smaller than these buffers.</summary>
     public const int SigsetSize = 128, SpawnAttrSize = 512, FileActionsSize = 256;

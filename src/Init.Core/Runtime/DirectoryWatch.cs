@@ -36,13 +36,29 @@ public sealed unsafe class DirectoryWatch : IDisposable
         return 0;
     }
 
-    /// <summary>Reads and discards every pending event; true when there was any.</summary>
+    /// <summary>
+    /// Reads every pending event; true when one of them changes the directory's list of entries
+    /// (or the directory itself). A changed attribute of an entry is not such a change: a
+    /// supervisor creating supervise/ inside a service directory raises its link count, and
+    /// rescanning for each of those would make starting n services cost n scans.
+    /// </summary>
     public bool Drain()
     {
         Span<byte> buffer = stackalloc byte[4096];
-        bool any = false;
-        while (Sys.Read(_fd, buffer) > 0) any = true;
-        return any;
+        bool relevant = false;
+        int n;
+        while ((n = Sys.Read(_fd, buffer)) > 0)
+        {
+            // struct inotify_event: int wd; uint32 mask, cookie, len; char name[len].
+            for (int at = 0; at + 16 <= n; )
+            {
+                uint mask = BitConverter.ToUInt32(buffer[(at + 4)..]);
+                uint length = BitConverter.ToUInt32(buffer[(at + 12)..]);
+                if ((mask & ~IN_ISDIR) != IN_ATTRIB || length == 0) relevant = true;
+                at += 16 + (int)length;
+            }
+        }
+        return relevant;
     }
 
     public void Dispose()

@@ -106,11 +106,14 @@ public sealed class ServiceSupervisor : IDisposable
         _log?.Prepare(logPrevious);
         _main.Files.OpenControl();
         _main.Publish(_main.Process);
+        _main.Flush();
         if (_log is not null)
         {
             _log.Files.OpenControl();
             _log.Publish(_log.Process);
+            _log.Flush();
         }
+        // Only now does sv see a supervisor: the status it then reads is this one.
         _main.Files.OpenOk();
         _log?.Files.OpenOk();
 
@@ -168,18 +171,29 @@ public sealed class ServiceSupervisor : IDisposable
         }
     }
 
-    /// <summary>runsv's loop tail: start what is wanted, and leave once told to exit and everything is down.</summary>
+    /// <summary>
+    /// After every event: runsv's loop tail, then supervise/ written once for all the changes the
+    /// event made (runsv rewrites the files at each step; a reader could only ever have seen the last).
+    /// </summary>
     private void AfterEvent()
     {
         if (_disposed || !_started) return;
+        bool finished = Settle();
+        _main.Flush();
+        _log?.Flush();
+        if (finished) Finished?.Invoke();
+    }
+
+    /// <summary>runsv's loop tail: start what is wanted; true once, when told to exit and everything is down.</summary>
+    private bool Settle()
+    {
         _log?.Process.Reconcile();
         _main.Process.Reconcile();
-        if (_exited || _main.Process.Want != Want.Exit || _main.Process.State != RunState.Down || _main.Process.Pid != 0) return;
+        if (_exited || _main.Process.Want != Want.Exit || _main.Process.State != RunState.Down || _main.Process.Pid != 0) return false;
         if (_log is null || _log.Process.Pid == 0)
         {
             _exited = true;
-            Finished?.Invoke();
-            return;
+            return true;
         }
         if (_log.Process.Want != Want.Exit)
         {
@@ -187,6 +201,7 @@ public sealed class ServiceSupervisor : IDisposable
             _log.Process.Retire();
             CloseLogPipe();
         }
+        return false;
     }
 
     private void CloseLogPipe()
@@ -310,8 +325,17 @@ public sealed class ServiceSupervisor : IDisposable
 
         public void Signal(int pid, int signo) => Sys.Kill(pid, signo);
 
-        public void Publish(ServiceProcess process) =>
-            Files.Publish(process.Status, process.Want == Want.Exit, (message, errno) => _owner._diag.Warn(message, errno));
+        private bool _dirty;
+
+        /// <summary>Marks the files stale; <see cref="Flush"/> writes them once the event is handled.</summary>
+        public void Publish(ServiceProcess process) => _dirty = true;
+
+        public void Flush()
+        {
+            if (!_dirty) return;
+            _dirty = false;
+            Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => _owner._diag.Warn(message, errno));
+        }
 
         public void WakeAt(long monotonicMs)
         {

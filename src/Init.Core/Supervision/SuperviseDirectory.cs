@@ -15,6 +15,7 @@ public sealed class SuperviseDirectory : IDisposable
     private readonly string _label;     // "supervise/" or "log/supervise/", for messages
     private int _lock = -1, _control = -1, _ok = -1;
     private int _lastPid = -1;
+    private string? _lastStat;
 
     /// <param name="ownerDirectory">The service directory (or its log/).</param>
     /// <param name="label">How runit names it in messages: "supervise" or "log/supervise".</param>
@@ -105,20 +106,36 @@ public sealed class SuperviseDirectory : IDisposable
         return n < 0 ? 0 : n;
     }
 
-    /// <summary>Writes pid (when changed), stat and status, each through *.new and rename. Failures warn and are retried on the next change.</summary>
+    /// <summary>
+    /// Writes pid and identity (when the pid changed), stat (when its text changed) and status,
+    /// the runit files each through *.new and rename. Failures warn and are retried on the next change.
+    /// </summary>
     public void Publish(StatusRecord status, bool wantExit, Action<string, int> warn)
     {
         if (status.Pid != _lastPid)
         {
             string pidText = status.Pid != 0 ? status.Pid + "\n" : "";
-            string identity = ProcessIdentity.Of(status.Pid)?.ToString() ?? "";
-            if (Replace("pid", Encoding.ASCII.GetBytes(pidText), warn) && Replace(IdentityFile, Encoding.ASCII.GetBytes(identity), warn))
+            if (Replace("pid", Encoding.ASCII.GetBytes(pidText), warn))
+            {
                 _lastPid = status.Pid;
+                // In place, not renamed: one inode less per start, and a torn read only costs adoption its
+                // fast path (Adoption then checks start time and working directory instead).
+                Overwrite(IdentityFile, ProcessIdentity.Of(status.Pid)?.ToString() ?? "", warn);
+            }
         }
-        Replace("stat", Encoding.ASCII.GetBytes(status.StatText(wantExit)), warn);
+        string stat = status.StatText(wantExit);
+        if (stat != _lastStat && Replace("stat", Encoding.ASCII.GetBytes(stat), warn)) _lastStat = stat;
         Span<byte> record = stackalloc byte[StatusRecord.Size];
         status.Write(record);
         Replace("status", record, warn);
+    }
+
+    private void Overwrite(string name, string content, Action<string, int> warn)
+    {
+        int fd = Sys.Open(Path.Combine(_path, name), O_WRONLY | O_CREAT | O_TRUNC, 0x1A4 /* 0644 */);
+        if (fd < 0) { warn($"unable to open {_label}/{name}", Sys.Errno); return; }
+        if (Sys.WriteAll(fd, Encoding.ASCII.GetBytes(content)) < 0) warn($"unable to write {_label}/{name}", Sys.Errno);
+        Sys.Close(fd);
     }
 
     private bool Replace(string name, ReadOnlySpan<byte> content, Action<string, int> warn)

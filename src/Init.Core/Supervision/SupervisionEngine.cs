@@ -19,6 +19,9 @@ public sealed class SupervisionEngine : IDisposable
     public const long ScanIntervalMs = 5000;   // runit: "at least every five seconds"
     public const long RestartDelayMs = 1000;   // runit's runsvdir restarts a runsv at most once a second
 
+    /// <summary>The environment variable our runsvdir reads: <c>engine</c> (the default) or <c>process</c> (a runsv per service).</summary>
+    public const string ModeVariable = "INIT_SUPERVISION";
+
     private sealed class Entry(string name)
     {
         public string Name = name;
@@ -46,7 +49,7 @@ public sealed class SupervisionEngine : IDisposable
         _loop = loop;
         _directory = directory;
         _warn = warn;
-        if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { _watch.Drain(); Scan(); });
+        if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { if (_watch.Drain()) Scan(); });
     }
 
     /// <summary>Supervisors alive now (running, starting, or stopping after removal).</summary>

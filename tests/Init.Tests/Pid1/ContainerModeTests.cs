@@ -54,7 +54,7 @@ public class ContainerModeTests
     }
 
     [Test, CancelAfter(40_000)]
-    public void A_killed_runsvdir_comes_back_and_services_stay_supervised_without_duplicates()
+    public void A_killed_engine_comes_back_and_adopts_every_service_without_starting_a_second_copy()
     {
         using var temp = new TempDirectory();
         temp.Script("service/a/run", "exec sleep 1000\n");
@@ -62,17 +62,48 @@ public class ContainerModeTests
         using var init = Start(temp);
         int pid1 = init.InitPid;
         Assert.That(Run.Until(() => AllUp(temp, "a", "b"), 10_000), Is.True, init.Output);
+        int engine = NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid;
+        Assert.That(NamespacedInit.Stat(engine).Select(p => p.Name), Is.EquivalentTo(new[] { "sleep", "sleep" }),
+            "the engine is the services' parent: no runsv in between");
+        string pidA = File.ReadAllText(temp["service/a/supervise/pid"]), pidB = File.ReadAllText(temp["service/b/supervise/pid"]);
+
+        Run.Command("/bin/kill", "-9", engine.ToString());
+        Assert.That(Run.Until(() => NamespacedInit.Stat(pid1).Any(p => p.Name == "runsvdir" && p.Pid != engine), 10_000), Is.True, init.Output);
+        Assert.That(Run.Until(() => init.Output.Split("adopted pid").Length == 3, 10_000), Is.True, "both services adopted:\n" + init.Output);
+
+        // sv sees the same processes under the new engine, and no second copy appears.
+        foreach (var (name, pid) in new[] { ("a", pidA), ("b", pidB) })
+            Assert.That(Run.Command(Support.Supervised.RunitSv, "status", temp[$"service/{name}"]).Stdout, Does.StartWith($"run: {temp[$"service/{name}"]}: (pid {pid.Trim()})"));
+        int Sleepers() => NamespacedInit.Stat(pid1).Concat(NamespacedInit.Stat(NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid))
+            .Count(p => p.Name == "sleep" && p.State != 'Z');
+        Assert.That(Run.Until(() => Sleepers() != 2, 2500), Is.False, "a service was started twice within 2.5 s of the new engine");
+        Assert.That(File.ReadAllText(temp["service/a/supervise/pid"]), Is.EqualTo(pidA), "the service was not restarted");
+        Assert.That(init.Output, Does.Contain("runsvdir ended (signal 9): restarting in 1s"));
+
+        // Adopted, and still controlled: a restart through sv replaces the process.
+        Assert.That(Run.Command(Support.Supervised.RunitSv, "-w", "5", "restart", temp["service/a"]).ExitCode, Is.Zero, init.Output);
+        Assert.That(File.ReadAllText(temp["service/a/supervise/pid"]), Is.Not.EqualTo(pidA));
+    }
+
+    [Test, CancelAfter(40_000)]
+    public void A_killed_runsvdir_in_process_mode_comes_back_and_its_runsv_processes_stay_without_duplicates()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/a/run", "exec sleep 1000\n");
+        temp.Script("service/b/run", "exec sleep 1000\n");
+        using var init = Start(temp, "--Supervision=process");
+        int pid1 = init.InitPid;
+        Assert.That(Run.Until(() => AllUp(temp, "a", "b"), 10_000), Is.True, init.Output);
         int scanner = NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid;
         string servicePidA = File.ReadAllText(temp["service/a/supervise/pid"]);
 
         Run.Command("/bin/kill", "-9", scanner.ToString());
         bool back = Run.Until(() => NamespacedInit.Stat(pid1).Any(p => p.Name == "runsvdir" && p.Pid != scanner), 10_000);
-        Thread.Sleep(2500); // let the new scanner try (and fail) to start second runsv processes
-
         Assert.That(back, Is.True, init.Output);
-        var runsvs = NamespacedInit.Stat(pid1).Concat(NamespacedInit.Stat(NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid))
-            .Where(p => p.Name == "runsv" && p.State != 'Z').ToList();
-        Assert.That(runsvs, Has.Count.EqualTo(2), "one runsv per service");
+        int Runsvs() => NamespacedInit.Stat(pid1).Concat(NamespacedInit.Stat(NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid))
+            .Count(p => p.Name == "runsv" && p.State != 'Z');
+        // The new scanner tries (and fails: the lock is held) to start second runsv processes.
+        Assert.That(Run.Until(() => Runsvs() != 2, 2500), Is.False, "one runsv per service, for 2.5 s after the new scanner");
         Assert.That(File.ReadAllText(temp["service/a/supervise/pid"]), Is.EqualTo(servicePidA), "the service was not restarted");
         Assert.That(init.Output, Does.Contain("runsvdir ended (signal 9): restarting in 1s"));
     }

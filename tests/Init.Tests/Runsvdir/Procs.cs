@@ -35,4 +35,48 @@ public static class Procs
 
     public static string[] Fds(int pid) =>
         Directory.GetFileSystemEntries($"/proc/{pid}/fd").Select(Path.GetFileName).OfType<string>().OrderBy(int.Parse).ToArray();
+
+    /// <summary>Every live process (zombies left out) whose working directory is <paramref name="directory"/>.</summary>
+    public static List<int> In(string directory)
+    {
+        string real = Path.GetFullPath(directory);
+        var list = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || Read(pid) is not { State: not 'Z' }) continue;
+            try
+            {
+                if (new FileInfo($"/proc/{pid}/cwd").LinkTarget == real) list.Add(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Of <see cref="In"/>, the processes whose parent is not itself in the directory, less a runsv
+    /// (which works there too): the service itself, not its children.
+    /// </summary>
+    public static List<int> Roots(string directory)
+    {
+        var all = In(directory).Where(p => Read(p) is { Name: not "runsv" }).ToList();
+        return all.Where(p => Read(p) is { } info && !all.Contains(info.ParentPid)).ToList();
+    }
+
+    /// <summary>Proportional set size of a process in KiB (its share of the pages it maps).</summary>
+    public static long PssKiB(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+            if (line.StartsWith("Pss:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return 0;
+    }
+
+    /// <summary>How often the process's main thread went to sleep and woke up (voluntary context switches).</summary>
+    public static long Wakeups(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/task/{pid}/status"))
+            if (line.StartsWith("voluntary_ctxt_switches:")) return long.Parse(line.Split(':')[1].Trim());
+        return 0;
+    }
 }

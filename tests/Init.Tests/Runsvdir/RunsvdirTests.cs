@@ -4,16 +4,22 @@ using Init.Tests.Support;
 
 namespace Init.Tests.Runsvdir;
 
-/// <summary>runsvdir against its spec: one runsv per service directory, started at once, rescanned on change.</summary>
+/// <summary>
+/// runsvdir in per-process mode against its spec: one runsv per service directory, started at
+/// once, rescanned on change (the engine, the default, is <see cref="RunsvdirEngineTests"/>).
+/// </summary>
 [Parallelizable(ParallelScope.None)]
 public class RunsvdirTests
 {
     private const string Sleeper = "#!/bin/sh\nexec sleep 1000\n";
 
-    private static Process Start(TempDirectory temp, string scanned, string runsvdir, params string[] extra) =>
-        Run.Background(runsvdir, [.. extra, scanned], temp.Path, temp.Path, "runsvdir");
+    /// <summary>What selects a runsv process per service.</summary>
+    public static readonly Dictionary<string, string?> ProcessMode = new() { ["INIT_SUPERVISION"] = "process" };
 
-    private static bool Running(string serviceDir) =>
+    private static Process Start(TempDirectory temp, string scanned, string runsvdir, params string[] extra) =>
+        Run.Background(runsvdir, [.. extra, scanned], temp.Path, temp.Path, "runsvdir", ProcessMode);
+
+    internal static bool Running(string serviceDir) =>
         StatusRecord.TryRead(ReadStatus(serviceDir), out var r) && r.State == RunState.Run && r.Pid != 0;
 
     private static byte[] ReadStatus(string serviceDir)
@@ -22,7 +28,7 @@ public class RunsvdirTests
         catch (IOException) { return []; }
     }
 
-    private static void Stop(Process runsvdir, int signal = 1)
+    internal static void Stop(Process runsvdir, int signal = 1)
     {
         if (!runsvdir.HasExited) Run.Kill(runsvdir, signal);
         runsvdir.WaitForExit(5000);
@@ -169,7 +175,7 @@ public class RunsvdirTests
         temp.Script("service/noisy/run", "#!/bin/sh\necho 'noisy: something broke' >&2\nexec sleep 1000\n");
         string log = "log: " + new string('.', 40);
         // An argument after the log is ignored, as by runit's runsvdir.
-        var runsvdir = Run.Background(Binary.Applet("runsvdir"), ["-P", temp["service"], log, "extra"], temp.Path, temp.Path, "runsvdir");
+        var runsvdir = Run.Background(Binary.Applet("runsvdir"), ["-P", temp["service"], log, "extra"], temp.Path, temp.Path, "runsvdir", ProcessMode);
         try
         {
             // Until runsvdir has exec'd, its cmdline is empty (or still the test host's): no [^2] yet.

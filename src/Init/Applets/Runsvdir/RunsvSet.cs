@@ -44,7 +44,7 @@ public sealed class RunsvSet : IDisposable
         _runsv = runsv;
         _newSession = newSession;
         _warn = warn;
-        if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { _watch.Drain(); Scan(); });
+        if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { if (_watch.Drain()) Scan(); });
     }
 
     public int Count => _entries.Count;

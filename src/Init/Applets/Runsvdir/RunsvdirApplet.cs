@@ -24,9 +24,6 @@ public static class RunsvdirApplet
     private const string SelfExe = "/proc/self/exe";
     private const long LogTickMs = 900_000;   // runit writes "." every 900 s so old messages scroll away
 
-    /// <summary>The environment variable that chooses how services are supervised.</summary>
-    public const string ModeVariable = "INIT_SUPERVISION";
-
     public static int Run(string name, string[] args)
     {
         int i = 0;
@@ -47,10 +44,10 @@ public static class RunsvdirApplet
         string? logArgument = i + 1 < args.Length ? args[i + 1] : null;
         var diag = new Diagnostics($"runsvdir {directory}");
         void Warn(string m1, string m2, int errno) => diag.Warn(m1 + m2, errno);
-        string mode = Environment.GetEnvironmentVariable(ModeVariable) is { Length: > 0 } m ? m : "engine";
+        string mode = Environment.GetEnvironmentVariable(SupervisionEngine.ModeVariable) is { Length: > 0 } m ? m : "engine";
         if (mode is not ("engine" or "process"))
         {
-            diag.Warn($"unknown {ModeVariable}={mode}: using engine");
+            diag.Warn($"unknown {SupervisionEngine.ModeVariable}={mode}: using engine");
             mode = "engine";
         }
 
