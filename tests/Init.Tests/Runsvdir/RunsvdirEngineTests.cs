@@ -126,6 +126,8 @@ public class RunsvdirEngineTests
         }
         finally
         {
+            // Else the engine's stop would wait forever, as runsv's does, for the TERM control/t keeps back.
+            File.Delete(temp["service/handled/control/t"]);
             RunsvdirTests.Stop(engine, 15);
         }
     }

@@ -28,9 +28,11 @@ public class RunsvdirTests
         catch (IOException) { return []; }
     }
 
+    /// <summary>Stops runsvdir with <paramref name="signal"/>, and with SIGKILL when it has not exited 5 s later (no test leaves one behind).</summary>
     internal static void Stop(Process runsvdir, int signal = 1)
     {
         if (!runsvdir.HasExited) Run.Kill(runsvdir, signal);
+        if (!runsvdir.WaitForExit(5000)) Run.Kill(runsvdir, 9);
         runsvdir.WaitForExit(5000);
     }
 
