@@ -9,6 +9,7 @@ public static class Program
     private static readonly Dictionary<string, Action<string>> Benchmarks = new()
     {
         ["runsv-memory"] = RunsvMemoryBench.Run,
+        ["engine"] = EngineBench.Run,
         ["sv-status"] = SvStatusBench.Run,
         ["boot"] = BootBench.Run,
         ["svlogd"] = SvlogdBench.Run,

@@ -123,6 +123,9 @@ public static unsafe class Sys
     public static int SetCloseOnExec(int fd, bool on) =>
         T.fcntl(fd, 2 /* F_SETFD */, on ? 1 : 0) < 0 ? Fail(TmdsErrno) : 0;
 
+    /// <summary>A copy of <paramref name="fd"/> at the lowest free number ≥ 3, close-on-exec.</summary>
+    public static int Dup(int fd) => T.fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3) is var r && r >= 0 ? r : Fail(TmdsErrno);
+
     public static int Dup2(int fd, int target) => T.dup3(fd, target, 0) < 0 ? Fail(TmdsErrno) : target;
 
     public static int Kill(int pid, int signo) => T.kill(pid, signo) == 0 ? 0 : Fail(TmdsErrno);
@@ -227,6 +230,20 @@ public static unsafe class Sys
         if (real is null) _errno = errno;
         return real;
     }
+
+    /// <summary>An anonymous file in memory (memfd_create, MFD_CLOEXEC): its fd, or -1.</summary>
+    public static int MemfdCreate(string name)
+    {
+        Span<byte> p = Utf8Z(name, stackalloc byte[64]);
+        fixed (byte* pp = p)
+        {
+            int fd = T.memfd_create(pp, 1 /* MFD_CLOEXEC */);
+            return fd >= 0 ? fd : Fail(TmdsErrno);
+        }
+    }
+
+    /// <summary>lseek(2) to an absolute offset.</summary>
+    public static int Seek(int fd, long offset) => T.lseek(fd, offset, 0 /* SEEK_SET */) < 0 ? Fail(TmdsErrno) : 0;
 
     /// <summary>waitpid(2) with EINTR retried: the pid reaped, 0 (WNOHANG, none ready) or -1.</summary>
     public static int WaitPid(int pid, out int status, int options)

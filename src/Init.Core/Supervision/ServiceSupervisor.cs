@@ -116,11 +116,38 @@ public sealed class ServiceSupervisor : IDisposable
         // Only now does sv see a supervisor: the status it then reads is this one.
         _main.Files.OpenOk();
         _log?.Files.OpenOk();
+        Serve();
+    }
 
+    private void Serve()
+    {
         _loop.Watch(_main.Files.ControlFd, () => Guarded(() => ReadControl(_main)));
         if (_log is not null) _loop.Watch(_log.Files.ControlFd, () => Guarded(() => ReadControl(_log)));
         _started = true;
         AfterEvent();
+    }
+
+    /// <summary>
+    /// What a successor process needs to carry on without a gap: the descriptors of both supervise/
+    /// directories (lock held, FIFOs open) and of the log pipe. Null before <see cref="Started"/>.
+    /// </summary>
+    public HandoverRecord? Handover() => !_started ? null : new HandoverRecord(Directory, _main.Files.Descriptors,
+        _log?.Files.Descriptors ?? (-1, -1, -1), _logRead, _logWrite);
+
+    /// <summary>
+    /// Carries on from a predecessor's <see cref="Handover"/>: the same locks and FIFOs, the processes
+    /// adopted from supervise/status as after a crash (they are not our children any more).
+    /// </summary>
+    public void Resume(HandoverRecord record)
+    {
+        if (_log is null != record.Log.Lock < 0) { Fail(new SupervisorError("log/ appeared or went during the hand-over")); return; }
+        _main.Files.Inherit(record.Main);
+        _log?.Files.Inherit(record.Log);
+        (_logRead, _logWrite) = (record.PipeRead, record.PipeWrite);
+        foreach (int fd in new[] { _logRead, _logWrite }) if (fd >= 0) Sys.SetCloseOnExec(fd, true);
+        _main.Prepare(Adoption.Find(_main.Files, Directory));
+        _log?.Prepare(_log is null ? null : Adoption.Find(_log.Files, _log.Directory));
+        Serve();
     }
 
     private void Fail(SupervisorError e)

@@ -90,6 +90,17 @@ public sealed class SuperviseDirectory : IDisposable
         return (status, m > 0 ? Encoding.ASCII.GetString(line[..m]) : null);
     }
 
+    /// <summary>The lock, control and ok descriptors, for handing this directory to a successor process.</summary>
+    public (int Lock, int Control, int Ok) Descriptors => (_lock, _control, _ok);
+
+    /// <summary>Takes over the descriptors a predecessor held (lock taken, FIFOs open): nothing is re-created, sv never sees a gap.</summary>
+    public void Inherit((int Lock, int Control, int Ok) fds)
+    {
+        (_lock, _control, _ok) = fds;
+        // Inherited without FD_CLOEXEC (that is how they crossed exec): none may leak into services.
+        foreach (int fd in new[] { _lock, _control, _ok }) Sys.SetCloseOnExec(fd, true);
+    }
+
     /// <summary>Creates <c>ok</c> and holds its read end: from now on sv sees a live supervisor.</summary>
     public void OpenOk()
     {

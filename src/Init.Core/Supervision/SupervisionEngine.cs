@@ -181,6 +181,38 @@ public sealed class SupervisionEngine : IDisposable
         }
     }
 
+    /// <summary>Every supervisor's descriptors, for a successor (<see cref="Handover"/>); the engine itself then just exits.</summary>
+    public List<(string Name, HandoverRecord Record)> HandOver()
+    {
+        _stopping = true;
+        _timer?.Cancel();
+        var list = new List<(string, HandoverRecord)>();
+        foreach (var entry in _entries.Values)
+            if (entry.Supervisor?.Handover() is { } record) list.Add((entry.Name, record));
+        foreach (var leaving in _leaving)
+            if (leaving.Handover() is { } record) list.Add((Path.GetFileName(record.Directory), record with { Exiting = true }));
+        return list;
+    }
+
+    /// <summary>
+    /// As a successor: carries on every supervisor handed over, scans nothing, restarts no
+    /// supervisor that ends, and raises <see cref="Stopped"/> once the last has ended (after x).
+    /// </summary>
+    public void Resume(IEnumerable<(string Name, HandoverRecord Record)> handedOver)
+    {
+        _stopping = true;
+        foreach (var (name, record) in handedOver)
+        {
+            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"));
+            _leaving.Add(supervisor);
+            supervisor.Finished = () => End(supervisor);
+            supervisor.Failed = e => { Report(name, e.Message, e.Errno); End(supervisor); };
+            supervisor.Resume(record);
+            if (record.Exiting) supervisor.Exit();
+        }
+        if (Supervising == 0) Stopped?.Invoke();
+    }
+
     public void Dispose()
     {
         foreach (var entry in _entries.Values) entry.Supervisor?.Dispose();

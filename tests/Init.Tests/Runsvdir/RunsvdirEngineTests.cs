@@ -311,6 +311,46 @@ public class RunsvdirEngineTests
     }
 
     [Test, CancelAfter(40_000)]
+    public void SIGTERM_exits_0_at_once_and_a_successor_keeps_every_service_supervised_until_sv_exit()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/a/run", Sleeper);
+        temp.Script("service/w/run", Writer);
+        temp.Script("service/w/log/run", "#!/bin/sh\nexec cat >>../../../writer.log\n");
+        var engine = StartEngine(temp, temp["service"]);
+        string a = temp["service/a"], w = temp["service/w"];
+        try
+        {
+            Assert.That(Run.Until(() => RunsvdirTests.Running(a) && RunsvdirTests.Running(w) && PidOf(w, log: true) != 0, 10_000), Is.True);
+            var pids = (A: PidOf(a), W: PidOf(w), Log: PidOf(w, log: true));
+
+            Run.Kill(engine, 15);
+            Assert.That(engine.WaitForExit(2_000), Is.True, "runit's runsvdir exits at once on SIGTERM");
+            Assert.That(engine.ExitCode, Is.Zero);
+
+            // sv never sees a gap: the successor holds the same supervise/ok from the first moment.
+            Assert.That(Sv("status", a).Stdout, Does.StartWith($"run: {a}: (pid {pids.A})"));
+            Assert.That(Sv("status", w).Stdout, Does.StartWith($"run: {w}: (pid {pids.W})").And.Contains($"run: log: (pid {pids.Log})"));
+            Assert.That(Sv("-w", "5", "restart", w + "/log").ExitCode, Is.Zero, "the logger is still supervised");
+            Assert.That(PidOf(w, log: true), Is.Not.EqualTo(pids.Log));
+            int logged = LoggedLines(temp).Count;
+            Assert.That(Run.Until(() => LoggedLines(temp).Count > logged + 20, 5_000), Is.True, "the handed-over pipe still joins writer and logger");
+
+            Assert.That(Sv("-w", "5", "exit", a, w).ExitCode, Is.Zero);
+            Assert.That(Run.Until(() => Procs.Roots(a).Count + Procs.Roots(w).Count + Procs.Roots(w + "/log").Count == 0, 5_000), Is.True,
+                "sv exit stopped every service, as runit's orphaned runsv processes would");
+            Assert.That(Run.Until(() => Sv("status", a).Stdout.Contains("runsv not running"), 5_000), Is.True, "and the successor left");
+        }
+        finally
+        {
+            RunsvdirTests.Stop(engine, 15);
+            Sv("-w", "5", "exit", a, w);
+        }
+        var lines = LoggedLines(temp);
+        Assert.That(Enumerable.Range(1, lines.Max()).Except(lines), Is.Empty, "no line lost across the hand-over");
+    }
+
+    [Test, CancelAfter(40_000)]
     public void A_removed_service_is_stopped_with_x_and_SIGHUP_stops_everything_and_exits_111()
     {
         using var temp = new TempDirectory();

@@ -45,7 +45,7 @@ public static class RunsvdirApplet
         var diag = new Diagnostics($"runsvdir {directory}");
         void Warn(string m1, string m2, int errno) => diag.Warn(m1 + m2, errno);
         string mode = Environment.GetEnvironmentVariable(SupervisionEngine.ModeVariable) is { Length: > 0 } m ? m : "engine";
-        if (mode is not ("engine" or "process"))
+        if (mode is not ("engine" or "process" or Handover.SuccessorMode))
         {
             diag.Warn($"unknown {SupervisionEngine.ModeVariable}={mode}: using engine");
             mode = "engine";
@@ -54,27 +54,12 @@ public static class RunsvdirApplet
         using var loop = new EventLoop();
         int exitCode = 0;
         loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
+        // A successor of an engine with a readproctitle log needs a stderr that outlives us.
+        int stderr = logArgument is not null && mode == "engine" ? Sys.Dup(2) : 2;
         if (logArgument is not null && !SetUpLog(loop, logArgument, args.Length - i - 2, diag)) diag.Warn("log service disabled.");
-        if (mode == "engine") RunEngine(loop, directory, Warn, diag, code => exitCode = code);
-        else RunProcesses(loop, directory, newSession, Warn, code => exitCode = code);
+        if (mode == "process") RunProcesses(loop, directory, newSession, Warn, code => exitCode = code);
+        else EngineMode.Run(loop, directory, mode == Handover.SuccessorMode, stderr, Warn, diag, code => exitCode = code);
         return exitCode;
-    }
-
-    private static void RunEngine(EventLoop loop, string directory, Action<string, string, int> warn, Diagnostics diag, Action<int> exit)
-    {
-        // A few descriptors per service: thousands of services need more than the usual 1024.
-        if (!FdLimit.Raise()) diag.Warn("unable to raise the open file limit", Sys.Errno);
-        using var engine = new SupervisionEngine(loop, directory, warn);
-        engine.Stopped = loop.Stop;
-        void StopAll(int code)
-        {
-            exit(code);
-            engine.StopAll();
-        }
-        loop.OnSignal(SIGTERM, _ => StopAll(0));
-        loop.OnSignal(SIGHUP, _ => StopAll(111));
-        engine.Scan();
-        loop.Run();
     }
 
     private static void RunProcesses(EventLoop loop, string directory, bool newSession, Action<string, string, int> warn, Action<int> exit)
