@@ -15,7 +15,7 @@ public static class EngineBench
     /// <summary>Exits at once, leaving a line in the directory above its service directory for each start.</summary>
     private const string Crasher = "#!/bin/sh\necho >>../starts\nexit 1\n";
 
-    private sealed record Tree(string Name, string Program, Dictionary<string, string?> Environment, int HupToStop);
+    private sealed record Tree(string Name, string Program, Dictionary<string, string?> Environment);
 
     /// <summary>A running tree: its directory, its supervisor processes, and how long it took until every service ran.</summary>
     private sealed record Running(string Directory, Func<List<int>> Supervisors, double UpMs);
@@ -25,9 +25,9 @@ public static class EngineBench
         string root = Directory.CreateTempSubdirectory("init-bench-").FullName;
         var trees = new[]
         {
-            new Tree("runit", "/usr/bin/runsvdir", [], 1),
-            new Tree("engine", Path.Combine(bin, "runsvdir"), new() { ["INIT_SUPERVISION"] = "engine" }, 15),
-            new Tree("process", Path.Combine(bin, "runsvdir"), new() { ["INIT_SUPERVISION"] = "process" }, 1),
+            new Tree("runit", "/usr/bin/runsvdir", []),
+            new Tree("engine", Path.Combine(bin, "runsvdir"), new() { ["INIT_SUPERVISION"] = "engine" }),
+            new Tree("process", Path.Combine(bin, "runsvdir"), new() { ["INIT_SUPERVISION"] = "process" }),
         };
         try
         {
@@ -80,7 +80,7 @@ public static class EngineBench
         }
         finally
         {
-            Stop(scanner, tree.HupToStop);
+            Stop(scanner);
         }
     }
 
@@ -91,11 +91,11 @@ public static class EngineBench
         return Process.Start(info)!;
     }
 
-    /// <summary>runit's runsvdir on SIGHUP TERMs every runsv; the engine stops its services on SIGTERM.</summary>
-    private static void Stop(Process scanner, int signal)
+    /// <summary>SIGHUP: runit's runsvdir TERMs every runsv, the engine stops its services.</summary>
+    private static void Stop(Process scanner)
     {
         var runsvs = Supervisors(scanner.Id);
-        Process.Start("/bin/kill", $"-{signal} {scanner.Id}")!.WaitForExit();
+        Process.Start("/bin/kill", $"-HUP {scanner.Id}")!.WaitForExit();
         scanner.WaitForExit(60_000);
         Measure.Until(() => runsvs.All(p => !File.Exists($"/proc/{p}/stat") || File.ReadAllText($"/proc/{p}/stat").Contains(") Z")), 30_000);
         scanner.Dispose();

@@ -58,10 +58,10 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
         }
-        Assert.That(engine.ExitCode, Is.Zero, "SIGTERM: every service stopped, then exit 0");
-        Assert.That(services.All(s => Procs.In(s).Count == 0), Is.True, "SIGTERM stopped every service");
+        Assert.That(engine.ExitCode, Is.EqualTo(111), "SIGHUP: every service stopped, then exit 111");
+        Assert.That(services.All(s => Procs.Roots(s).Count == 0), Is.True, "SIGHUP stopped every service");
     }
 
     [Test, CancelAfter(30_000)]
@@ -93,7 +93,7 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
         }
     }
 
@@ -128,7 +128,7 @@ public class RunsvdirEngineTests
         {
             // Else the engine's stop would wait forever, as runsv's does, for the TERM control/t keeps back.
             File.Delete(temp["service/handled/control/t"]);
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
         }
     }
 
@@ -182,11 +182,11 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            if (second is not null) RunsvdirTests.Stop(second, 15);
+            if (second is not null) RunsvdirTests.Stop(second);
             RunsvdirTests.Stop(first, 1);
             Sv("-w", "5", "exit", writer, idle);   // process mode: the runsv processes outlive runsvdir's SIGHUP for a moment
         }
-        Assert.That(Run.Until(() => Procs.In(writer).Count + Procs.In(idle).Count == 0, 10_000), Is.True, "everything stopped at the end");
+        Assert.That(Run.Until(() => Procs.Roots(writer).Count + Procs.Roots(idle).Count == 0, 10_000), Is.True, "everything stopped at the end");
         var lines = LoggedLines(temp);
         var missing = Enumerable.Range(1, lines.Max()).Except(lines).ToList();
         TestContext.Out.WriteLine($"{lines.Count} lines logged, highest {lines.Max()}");
@@ -227,8 +227,8 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            Run.Kill(engine, 15);
-            Assert.That(engine.WaitForExit(60_000), Is.True, "SIGTERM: all 2,000 stopped, then the engine exits");
+            Run.Kill(engine, 1);
+            Assert.That(engine.WaitForExit(60_000), Is.True, "SIGHUP: all 2,000 stopped, then the engine exits");
             TestContext.Out.WriteLine($"stopped {clock.ElapsedMilliseconds} ms after the start");
         }
         Assert.That(services.All(s => Procs.Roots(s).Count == 0), Is.True, "no service left running");
@@ -258,7 +258,7 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
         }
     }
 
@@ -284,7 +284,7 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
         }
     }
 
@@ -306,7 +306,7 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
         }
     }
 
@@ -343,7 +343,7 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
             Sv("-w", "5", "exit", a, w);
         }
         var lines = LoggedLines(temp);
@@ -388,7 +388,7 @@ public class RunsvdirEngineTests
         }
         finally
         {
-            RunsvdirTests.Stop(engine, 15);
+            RunsvdirTests.Stop(engine);
         }
     }
 }

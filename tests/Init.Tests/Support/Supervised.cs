@@ -95,8 +95,8 @@ public sealed class Supervised : IDisposable
     {
         if (!_runsv.HasExited)
         {
-            // The engine stops its services on TERM, as each runsv does on x.
-            if (_engine) Run.Kill(_runsv);
+            // The engine stops its services on HUP, as each runsv does on x (TERM would hand them over).
+            if (_engine) Run.Kill(_runsv, 1);
             else try { Control("x"); } catch (IOException) { }
             if (!_runsv.WaitForExit(3000)) { try { _runsv.Kill(); } catch (InvalidOperationException) { } }
         }
