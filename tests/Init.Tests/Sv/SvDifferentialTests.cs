@@ -60,6 +60,7 @@ public class SvDifferentialTests
         using var _ = theirs;
         using var __ = ours;
 
+        if (Waits(command)) ServiceState.StartInALaterSecond(theirs, ours);
         var (t, o) = Both(() => theirs.Sv(temp["runit/init.d/svc"], command), () => ours.Sv(temp["ours/init.d/svc"], command));
 
         AssertSame(command, state, t, o);
@@ -73,6 +74,7 @@ public class SvDifferentialTests
         var (theirs, ours) = States(temp, "check-fails");
         using var _ = theirs;
         using var __ = ours;
+        ServiceState.StartInALaterSecond(theirs, ours);
         var sw = System.Diagnostics.Stopwatch.StartNew();
 
         var (t, o) = Both(() => theirs.Sv(Supervised.RunitSv, $"{command} {ServiceState.Name}", svwait: svwait),
@@ -88,12 +90,18 @@ public class SvDifferentialTests
         var (theirs, ours) = States(temp, state);
         using var _ = theirs;
         using var __ = ours;
+        if (Waits(command)) ServiceState.StartInALaterSecond(theirs, ours);
 
         var (t, o) = Both(() => theirs.Sv(Supervised.RunitSv, $"{command} {ServiceState.Name}"),
                           () => ours.Sv(Binary.Applet("sv"), $"{command} {ServiceState.Name}"));
 
         AssertSame(command, state, t, o);
     }
+
+    /// <summary>Whether sv waits (and so compares status times with its start): -v, -w, or an LSB verb, which waits by default.</summary>
+    private static bool Waits(string command) =>
+        command.Split(' ').Any(w => w is "-v" or "-w" or "start" or "stop" or "reload" or "restart" or "shutdown" or "check"
+            || w.StartsWith("force-") || w == "try-restart");
 
     /// <summary>The same state twice, set up at once (each waits for its runsv).</summary>
     private static (ServiceState Theirs, ServiceState Ours) States(TempDirectory temp, string state)
