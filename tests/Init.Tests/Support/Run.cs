@@ -132,6 +132,25 @@ public static class Run
         if (Holds(happened)) Assert.Fail($"{what} happened after {sw.ElapsedMilliseconds} ms (watched for {within.TotalMilliseconds:0} ms)");
     }
 
+    /// <summary>
+    /// Watches a growing count (lines of a log, starts of a service) until it reaches
+    /// <paramref name="atLeast"/>; returns when (ms since the call, to the 20 ms of polling) it
+    /// reached 1, 2, … so a test can assert the pace of retries instead of counting after a sleep.
+    /// </summary>
+    public static long[] Arrivals(Func<int> count, int atLeast, int timeoutMs = 10_000)
+    {
+        var seen = new List<long>();
+        var clock = Stopwatch.StartNew();
+        bool reached = Until(() =>
+        {
+            int n = count();
+            while (seen.Count < n) seen.Add(clock.ElapsedMilliseconds);
+            return n >= atLeast;
+        }, timeoutMs);
+        Assert.That(reached, Is.True, $"only {seen.Count} of {atLeast} in {timeoutMs} ms");
+        return seen.Take(atLeast).ToArray();
+    }
+
     /// <summary>Waits for a process (its exit code, or null after the timeout); observes the test's bound.</summary>
     public static int? WaitForExit(Process p, int timeoutMs)
     {
