@@ -95,7 +95,8 @@ Task("Test").IsDependentOn("Publish").Does(() =>
                 case "Passed": passed++; break;
                 case "NotExecuted":
                     string name = (string)r.Attribute("testName") ?? "";
-                    if (ci && !allowedSkips.Any(a => name.StartsWith(a))) { failed++; skippedInCi.Add(name); }
+                    string reason = r.Descendants().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value.Trim() ?? "";
+                    if (ci && !allowedSkips.Any(a => name.StartsWith(a))) { failed++; skippedInCi.Add($"{name}: {reason}"); }
                     else skipped++;
                     break;
                 default: failed++; break;

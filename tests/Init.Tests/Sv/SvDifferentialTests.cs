@@ -10,6 +10,14 @@ namespace Init.Tests.Sv;
 [Parallelizable(ParallelScope.None)]
 public class SvDifferentialTests
 {
+    // Up front: a skip thrown inside the Task.Runs below would arrive as an AggregateException, a failure.
+    [OneTimeSetUp]
+    public void NeedsRunit()
+    {
+        Requires.Installed(Supervised.RunitRunsv);
+        Requires.Installed(Supervised.RunitSv);
+    }
+
     private static readonly string[] Instant =
         ["status", "up", "down", "once", "pause", "cont", "hup", "alarm", "interrupt", "quit", "1", "2", "term", "kill", "exit"];
 
