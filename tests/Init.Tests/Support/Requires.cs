@@ -15,7 +15,7 @@ public static class Requires
         ["/usr/bin/svlogd"] = "runit", ["/usr/bin/chpst"] = "runit",
         ["/usr/bin/tini"] = "tini", ["/usr/bin/dumb-init"] = "dumb-init",
         ["/usr/bin/unshare"] = "util-linux", ["unshare"] = "util-linux",
-        ["/usr/bin/perl"] = "perl", ["/usr/bin/script"] = "bsdutils",
+        ["/usr/bin/setpriv"] = "util-linux", ["/usr/bin/perl"] = "perl", ["/usr/bin/script"] = "bsdutils",
         ["qemu-system-x86_64"] = "qemu-system-x86",
     };
 
