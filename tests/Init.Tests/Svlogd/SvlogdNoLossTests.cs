@@ -93,8 +93,7 @@ public sealed class SvlogdNoLossTests
 
             File.Delete(ballast);
 
-            Assert.That(p.WaitForExit(20_000), Is.True, "svlogd did not resume after space was freed");
-            p.WaitForExit();
+            Assert.That(Run.WaitForExit(p, 20_000), Is.Not.Null, "svlogd did not resume after space was freed");
             lock (stderr) Assert.That(stderr.ToString(), Does.Contain("exit=0"));
             AssertConsecutive(LogDirectorySnapshot.Lines(Path.Combine(mount, "log")), 1, Lines);
         }
@@ -125,8 +124,7 @@ public sealed class SvlogdNoLossTests
 
         File.Delete(dir["log/fail"]);
 
-        Assert.That(p.WaitForExit(30_000), Is.True, "svlogd did not go on once the processor worked");
-        p.WaitForExit();
+        Assert.That(Run.WaitForExit(p, 30_000), Is.Not.Null, "svlogd did not go on once the processor worked");
         Assert.That(Directory.GetFiles(dir["log"], "@*.u"), Is.Empty);
         AssertConsecutive(LogDirectorySnapshot.Lines(dir["log"]), 1, Lines);
     }
