@@ -23,7 +23,8 @@ public class SystemModeTests
         temp.Script("hooks/1", $"echo hook1 > {temp["hook1.ran"]}\n");
         temp.Script("hooks/3", "echo stage-3-hook-ran\n");
         temp.Script("service/a/run", "exec sleep 1000\n");
-        temp.Script("service/requester/run", $"sleep 1; exec {Binary.Init} 0\n");
+        // Asks once service a runs, so stage 3 has a service to stop.
+        temp.Script("service/requester/run", $"while [ ! -s {temp["service/a/supervise/pid"]} ]; do sleep 0.02; done\nexec {Binary.Init} 0\n");
         using var init = Start(temp);
 
         int? exit = init.WaitForExit(25_000);
