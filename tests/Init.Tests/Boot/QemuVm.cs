@@ -24,6 +24,7 @@ public sealed class QemuVm : IDisposable
     /// <summary>Builds both image variants from the published binary, once per test run.</summary>
     public static void EnsureImages()
     {
+        Requires.Qemu();
         lock (BuildLock)
         {
             if (_built) return;
@@ -75,19 +76,23 @@ public sealed class QemuVm : IDisposable
         Run.Until(() => Console.Contains(text, StringComparison.Ordinal) || _qemu.HasExited, timeoutMs) && Console.Contains(text, StringComparison.Ordinal);
 
     /// <summary>Waits for QEMU to end (poweroff, or a reboot with -no-reboot); returns its exit code or null on timeout.</summary>
-    public int? WaitForExit(int timeoutMs)
-    {
-        if (!_qemu.WaitForExit(timeoutMs)) return null;
-        _qemu.WaitForExit();
-        return _qemu.ExitCode;
-    }
+    public int? WaitForExit(int timeoutMs) => Run.WaitForExit(_qemu, timeoutMs);
 
     public void SendMonitor(string command)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(_monitor));
         socket.Send(Encoding.ASCII.GetBytes(command + "\n"));
-        Thread.Sleep(300);
+        // The monitor greets with a "(qemu)" prompt and prints the next one once it has run the command.
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        socket.ReceiveTimeout = 5000;
+        Assert.That(Run.Until(() =>
+        {
+            int n = socket.Receive(buffer);
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            return n == 0 || answer.ToString().Split("(qemu)").Length > 2;
+        }, 5000), Is.True, "the QEMU monitor never took the command: " + answer);
     }
 
     public void Dispose()

@@ -4,7 +4,7 @@ using Init.Tests.Support;
 namespace Init.Tests.Chpst;
 
 /// <summary>runit's account syntax resolved from passwd/group files of our own.</summary>
-[TestFixture, CancelAfter(10_000)]
+[TestFixture, Category("Fast")]
 public sealed class AccountSpecTests
 {
     private static UserDatabase Db(TempDirectory dir)
@@ -15,6 +15,7 @@ public sealed class AccountSpecTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void A_user_alone_gets_its_primary_group_only()
     {
         using var dir = new TempDirectory();
@@ -23,6 +24,7 @@ public sealed class AccountSpecTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void Listed_groups_replace_the_primary_group_in_order()
     {
         using var dir = new TempDirectory();
@@ -34,6 +36,7 @@ public sealed class AccountSpecTests
     [TestCase("web:nogroup")]
     [TestCase(":1x:2")]
     [TestCase(":12")]
+    [MaxTime(10_000)]
     public void Unknown_names_and_malformed_numbers_resolve_to_nothing(string spec)
     {
         using var dir = new TempDirectory();
@@ -41,6 +44,7 @@ public sealed class AccountSpecTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void Numeric_specs_round_trip()
     {
         using var dir = new TempDirectory();

@@ -8,6 +8,9 @@ public sealed class ChpstDifferentialTests
 {
     private const string Runit = "/usr/bin/chpst";
 
+    [OneTimeSetUp]
+    public void NeedsRoot() => Requires.Root("chpst -u/-U and limits above the hard limit change credentials");
+
     // What the child sees: ids, groups, blocked signals, every limit, nice, session leadership.
     // (SigIgn differs on purpose: runit's chpst passes on an ignored SIGPIPE, ours resets it.)
     private const string Probe =
@@ -108,7 +111,9 @@ public sealed class ChpstDifferentialTests
         string lockFile = dir["lock"];
         using var holder = Run.Background(Binary.Applet("chpst"), ["-l", lockFile, "sleep", "5"], dir.Path, dir.Path, "holder");
         Assert.That(Run.Until(() => File.Exists(lockFile), 5000));
-        Thread.Sleep(200);
+        // Created is not yet locked: wait until the kernel lists a lock on the file's inode.
+        string inode = ":" + Run.Command("/usr/bin/stat", "-c", "%i", lockFile).Stdout.Trim() + " ";
+        Assert.That(Run.Until(() => File.ReadAllLines("/proc/locks").Any(l => l.Contains(inode)), 5000), Is.True, "the holder never took the lock");
 
         var ours = Both(["-L", lockFile, "true"], out var theirs);
 

@@ -5,22 +5,58 @@ namespace Init.Tests.Cli;
 /// <summary>The one binary: applet by link name or first argument, --help, --version, --list.</summary>
 public class MultiCallTests
 {
+    /// <summary>Names --help describes under their applet's line, not a line of their own.</summary>
+    private static readonly Dictionary<string, string> Aliases = new()
+    {
+        ["runit"] = "runit-init", ["reboot"] = "poweroff", ["halt"] = "poweroff",
+        ["envdir"] = "chpst", ["setuidgid"] = "chpst", ["envuidgid"] = "chpst", ["pgrphack"] = "chpst", ["setlock"] = "chpst", ["softlimit"] = "chpst",
+        ["tini"] = "container", ["dumb-init"] = "container",
+    };
+
+    private static string[] Listed() => Run.Command(Binary.Init, "--list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
     [Test, CancelAfter(10_000)]
     public void Init_help_lists_every_applet()
     {
         var result = Run.Command(Binary.Init, "--help");
-        var listed = Run.Command(Binary.Init, "--list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var listed = Listed();
+        // "  runsv        supervise one service directory …": the applet lines of the help.
+        var described = result.Stdout.Split('\n').SkipWhile(l => l != "applets:").Skip(1)
+            .Where(l => l.StartsWith("  ")).Select(l => l.Trim().Split(' ')[0]).ToList();
 
         Assert.That(result.ExitCode, Is.EqualTo(0));
-        Assert.That(listed, Does.Contain("runsv"));
-        Assert.That(result.Stdout, Does.Contain("runsv"));
+        Assert.That(listed, Does.Contain("runsv"), "init --list");
+        Assert.Multiple(() =>
+        {
+            foreach (var name in listed)
+                Assert.That(described, Does.Contain(Aliases.GetValueOrDefault(name, name)), $"--help does not describe {name}");
+            Assert.That(described, Is.SubsetOf(listed), "--help describes an applet --list does not print");
+        });
+    }
+
+    [Test, CancelAfter(30_000)]
+    public void Every_listed_name_answers_as_an_applet_through_its_link_and_as_the_first_argument()
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var name in Listed())
+            {
+                var viaLink = Run.Command(Binary.Applet(name), "--version");
+                var viaArgument = Run.Command(Binary.Init, name, "--version");
+                // As the originals: dumb-init prints its version on stderr.
+                string answer = viaLink.Stdout + viaLink.Stderr;
+                Assert.That(viaLink.ExitCode, Is.Zero, $"{name} --version: {viaLink}");
+                Assert.That(answer, Does.Match(@"^(\S+ \(Init\) \d+\.\d+\.\d+|tini version .* - Init .*|dumb-init v.* \(Init .*\))\n$"), name);
+                Assert.That(answer, Does.StartWith(name is "container" or "tini" ? "tini" : name), $"{name} answers as another applet");
+                Assert.That(viaArgument.ToString(), Is.EqualTo(viaLink.ToString()), $"init {name} differs from its link");
+            }
+        });
     }
 
     [Test, CancelAfter(10_000)]
     public void Every_listed_name_is_published_as_a_link_to_the_binary()
     {
-        var listed = Run.Command(Binary.Init, "--list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var name in listed)
+        foreach (var name in Listed())
             Assert.That(new FileInfo(Binary.Applet(name)).LinkTarget, Is.EqualTo("init"), name);
     }
 

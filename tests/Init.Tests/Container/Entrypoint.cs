@@ -13,15 +13,20 @@ public sealed class Entrypoint : IDisposable
     public const string Ours = "ours", Tini = "tini", OursDumb = "ours-dumb", DumbInit = "dumb-init", OursInit = "ours-init";
 
     /// <summary>The program for a test case name: ours under the same name as the original, or the original.</summary>
-    public static string Program(string which) => which switch
+    public static string Program(string which)
     {
-        Ours => Binary.Applet("tini"),
-        OursDumb => Binary.Applet("dumb-init"),
-        OursInit => Binary.Init,
-        Tini => "/usr/bin/tini",
-        DumbInit => "/usr/bin/dumb-init",
-        _ => throw new ArgumentException(which),
-    };
+        string program = which switch
+        {
+            Ours => Binary.Applet("tini"),
+            OursDumb => Binary.Applet("dumb-init"),
+            OursInit => Binary.Init,
+            Tini => "/usr/bin/tini",
+            DumbInit => "/usr/bin/dumb-init",
+            _ => throw new ArgumentException(which),
+        };
+        Requires.Installed(program);   // Debian's tini or dumb-init: skipped when absent
+        return program;
+    }
 
     /// <summary>The dummy child: perl (always installed), logs each signal it catches to LOG as "who SIG".</summary>
     public const string Dummy = """
@@ -86,9 +91,9 @@ public sealed class Entrypoint : IDisposable
     /// <summary>Waits for the entrypoint (and unshare) to exit; its exit code.</summary>
     public int WaitExit(int timeoutMs = 15_000)
     {
-        Assert.That(_process.WaitForExit(timeoutMs), Is.True, $"entrypoint did not exit in {timeoutMs} ms\n{SafeRead("entrypoint.err")}");
-        _process.WaitForExit();
-        return _process.ExitCode;
+        int? exit = Run.WaitForExit(_process, timeoutMs);
+        Assert.That(exit, Is.Not.Null, $"entrypoint did not exit in {timeoutMs} ms\n{SafeRead("entrypoint.err")}");
+        return exit!.Value;
     }
 
     public bool HasExited => _process.HasExited;

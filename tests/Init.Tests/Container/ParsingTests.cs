@@ -3,17 +3,17 @@ using Init.Container;
 namespace Init.Tests.Container;
 
 /// <summary>Unit tests of the container entrypoint's small parsers (no process started).</summary>
-[TestFixture]
+[TestFixture, Category("Fast")]
 public sealed class ParsingTests
 {
     [TestCase("SIGKILL", 9), TestCase("SIGUSR1", 10), TestCase("SIGWINCH", 28), TestCase("SIGSYS", 31)]
     [TestCase("KILL", 0), TestCase("9", 0), TestCase("sigkill", 0), TestCase("SIGPWR", 0), TestCase("", 0)]
-    [CancelAfter(1000)]
+    [MaxTime(5_000)]
     public void Only_tinis_exact_signal_names_are_accepted_for_p(string name, int expected) =>
         Assert.That(SignalNames.Parse(name), Is.EqualTo(expected));
 
     [TestCase("15:0", 15, 0), TestCase("1:31", 1, 31), TestCase("20:19junk", 20, 19)]
-    [CancelAfter(1000)]
+    [MaxTime(5_000)]
     public void Dumb_init_rewrites_parse_like_sscanf(string text, int signo, int replacement)
     {
         Assert.That(DumbInitCommandLine.TryRewrite(text, out int s, out int r), Is.True);
@@ -21,17 +21,17 @@ public sealed class ParsingTests
     }
 
     [TestCase("0:1"), TestCase("32:1"), TestCase("1:32"), TestCase("1"), TestCase(":1"), TestCase("a:b"), TestCase("1:-1")]
-    [CancelAfter(1000)]
+    [MaxTime(5_000)]
     public void Dumb_init_rewrites_out_of_range_or_malformed_are_refused(string text) =>
         Assert.That(DumbInitCommandLine.TryRewrite(text, out _, out _), Is.False);
 
     [TestCase("3", 3), TestCase(" 2x", 2), TestCase("-1", -1), TestCase("", 0), TestCase("abc", 0)]
-    [CancelAfter(1000)]
+    [MaxTime(5_000)]
     public void TINI_VERBOSITY_is_read_like_atoi(string text, int expected) =>
         Assert.That(TiniCommandLine.Atoi(text), Is.EqualTo(expected));
 
     [TestCase("10", 10_000L), TestCase("0.5", 500L), TestCase("0", 0L)]
-    [CancelAfter(1000)]
+    [MaxTime(5_000)]
     public void Grace_periods_are_seconds_with_decimals(string text, long ms)
     {
         Assert.That(Grace.TryParse(text, out long parsed), Is.True);
@@ -39,10 +39,10 @@ public sealed class ParsingTests
     }
 
     [TestCase("-1"), TestCase("ten"), TestCase("1e9"), TestCase("")]
-    [CancelAfter(1000)]
+    [MaxTime(5_000)]
     public void Invalid_grace_periods_are_refused(string text) => Assert.That(Grace.TryParse(text, out _), Is.False);
 
-    [Test, CancelAfter(1000)]
+    [Test, MaxTime(5_000)]
     public void Process_group_forwarding_and_remaps_come_from_tinis_options_and_environment()
     {
         var env = new Dictionary<string, string?> { ["TINI_KILL_PROCESS_GROUP"] = "", ["TINI_VERBOSITY"] = "3" };
@@ -56,7 +56,7 @@ public sealed class ParsingTests
         Assert.That(o.DescendantGraceMs, Is.EqualTo(-1));
     }
 
-    [Test, CancelAfter(1000)]
+    [Test, MaxTime(5_000)]
     public void Dumb_init_setsid_mode_rewrites_job_control_signals_to_SIGSTOP_unless_told_otherwise()
     {
         var r = DumbInitCommandLine.Parse("dumb-init", ["--rewrite", "20:15", "--single", "cmd"], _ => null, "0");

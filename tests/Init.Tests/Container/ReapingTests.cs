@@ -10,18 +10,25 @@ public sealed class ReapingTests
     /// <summary>
     /// A middle process forks N children that exit at once and leaves without reaping them: N
     /// orphaned zombies for the reaper. The child then waits until /proc (of its PID namespace)
-    /// shows only the reaper and itself (exit 0) or gives up after 10 s (exit 1); with a second argument it just waits 0.5 s.
+    /// shows only the reaper and itself (exit 0) or gives up after 10 s (exit 1); with a second
+    /// argument (not PID 1: /proc shows the whole machine) it waits instead until none of the N
+    /// pids is left in /proc, a zombie included, i.e. the subreaper has reaped every one.
     /// </summary>
     private const string Orphans = """
         use POSIX;
+        use IO::Handle;
         my $n = $ARGV[0];
+        pipe(my $r, my $w) or die;
+        $w->autoflush(1);
         my $mid = fork();
-        if ($mid == 0) { for (1 .. $n) { POSIX::_exit(0) if fork() == 0; } POSIX::_exit(0); }
+        if ($mid == 0) { close $r; for (1 .. $n) { my $k = fork(); POSIX::_exit(0) if $k == 0; print $w "$k\n"; } POSIX::_exit(0); }
+        close $w;
+        my @orphans = map { chomp; $_ } <$r>;
         waitpid($mid, 0);
-        if ($ARGV[1]) { select(undef, undef, undef, 0.5); exit 0; }
+        exit 2 unless @orphans == $n;
         for (1 .. 500) {
-            my @left = glob "/proc/[0-9]*";
-            exit 0 if @left == 2;   # the reaper (PID 1) and this child: every orphan has exited and was reaped
+            if ($ARGV[1]) { exit 0 unless grep { -e "/proc/$_" } @orphans; }
+            else { my @left = glob "/proc/[0-9]*"; exit 0 if @left == 2; }   # the reaper (PID 1) and this child
             select(undef, undef, undef, 0.02);
         }
         exit 1;
@@ -62,6 +69,7 @@ public sealed class ReapingTests
     {
         var r = Run.Command(Entrypoint.Program(which), ["-s", "-w", "--", "/usr/bin/perl", "-e", Orphans, "50", "quick"]);
 
+        Assert.That(r.ExitCode, Is.Zero, "an orphan was left unreaped: " + r);
         // Not PID 1 here: /proc shows the whole machine, so only count our own reaps.
         Assert.That(Reaped(r.Stderr), Is.EqualTo(50), r.ToString());
         Assert.That(r.Stderr, Does.Not.Contain("Tini is not running as PID 1"));
@@ -82,9 +90,12 @@ public sealed class ReapingTests
     [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(30_000)]
     public void TINI_SUBREAPER_set_even_empty_registers_a_subreaper(string which)
     {
-        var r = Run.Command(Entrypoint.Program(which), ["--", "/usr/bin/perl", "-e", Orphans, "5", "quick"], environment: new Dictionary<string, string?> { ["TINI_SUBREAPER"] = "" },
+        var r = Run.Command(Entrypoint.Program(which), ["-w", "--", "/usr/bin/perl", "-e", Orphans, "5", "quick"], environment: new Dictionary<string, string?> { ["TINI_SUBREAPER"] = "" },
             cleanEnvironment: false);
 
+        // Registered: the orphans came to it and it reaped them (without a subreaper they go to our PID 1 and are not counted).
+        Assert.That(r.ExitCode, Is.Zero, "an orphan was left unreaped: " + r);
+        Assert.That(Reaped(r.Stderr), Is.EqualTo(5), r.ToString());
         Assert.That(r.Stderr, Does.Not.Contain("Tini is not running as PID 1"), r.ToString());
     }
 }

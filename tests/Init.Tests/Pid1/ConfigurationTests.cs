@@ -3,10 +3,10 @@ using Init.Configuration;
 namespace Init.Tests.Pid1;
 
 /// <summary>InitOptions binding (source-generated): every field, every source, and bad input.</summary>
-[TestFixture]
+[TestFixture, Category("Fast")]
 public class ConfigurationTests
 {
-    [Test, CancelAfter(5_000)]
+    [Test, MaxTime(5_000)]
     public void A_sample_file_binds_every_field()
     {
         string file = Path.GetTempFileName();
@@ -48,7 +48,7 @@ public class ConfigurationTests
         Assert.That(o.ConfigFile, Is.EqualTo(new InitOptions().ConfigFile));
     }
 
-    [Test, CancelAfter(5_000)]
+    [Test, MaxTime(5_000)]
     public void Without_any_source_the_defaults_boot_a_plain_system()
     {
         var o = InitConfiguration.Load("/nonexistent/init.conf", "/nonexistent/cmdline", [], _ => Assert.Fail("no warning expected"), new Dictionary<string, string?>());
@@ -60,7 +60,7 @@ public class ConfigurationTests
         Assert.That(o.Mount, Is.True);
     }
 
-    [Test, CancelAfter(5_000)]
+    [Test, MaxTime(5_000)]
     public void Sources_override_in_order_file_environment_kernel_command_line_arguments()
     {
         string file = Path.GetTempFileName();
@@ -80,7 +80,7 @@ public class ConfigurationTests
         Assert.That(o.ReapIntervalMs, Is.EqualTo(44), "arguments over everything");
     }
 
-    [Test, CancelAfter(5_000)]
+    [Test, MaxTime(5_000)]
     public void Malformed_file_and_values_warn_and_keep_the_defaults()
     {
         string file = Path.GetTempFileName();
@@ -98,7 +98,7 @@ public class ConfigurationTests
         Assert.That(warnings, Has.Count.EqualTo(5), string.Join("\n", warnings));
     }
 
-    [Test, CancelAfter(5_000)]
+    [Test, MaxTime(5_000)]
     public void Kernel_command_line_parsing_keeps_only_prefixed_words()
     {
         var pairs = KernelCommandLineConfigurationProvider.Parse("quiet init.a=1 init=/sbin/init init.b=\"x y\" initrd=z init.=bad init.c", "init.").ToList();

@@ -97,12 +97,7 @@ public sealed class NamespacedInit : IDisposable
     public void Signal(int signo) => Run.Command("/bin/kill", $"-{signo}", InitPid.ToString());
 
     /// <summary>unshare's exit code (init's, or 128+N when the kernel killed it), null on timeout.</summary>
-    public int? WaitForExit(int timeoutMs)
-    {
-        if (!_unshare.WaitForExit(timeoutMs)) return null;
-        _unshare.WaitForExit();
-        return _unshare.ExitCode;
-    }
+    public int? WaitForExit(int timeoutMs) => Run.WaitForExit(_unshare, timeoutMs);
 
     public bool HasExited => _unshare.HasExited;
 
@@ -112,7 +107,7 @@ public sealed class NamespacedInit : IDisposable
         {
             int init = 0;
             try { init = ChildrenOf(_unshare.Id).FirstOrDefault(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            if (init > 0) Run.Command("/bin/kill", "-9", init.ToString());
+            if (init > 0) Run.Command("/bin/kill", ["-9", init.ToString()], cancellable: false);
             _unshare.WaitForExit(5000);
         }
         _unshare.Dispose();

@@ -9,7 +9,8 @@ public class ShutdownClientTests
     [Test, CancelAfter(10_000)]
     public void Init_without_arguments_outside_PID_1_prints_the_usage_and_exits_100()
     {
-        Assume.That(File.Exists("/.dockerenv") || File.Exists("/run/.containerenv"), Is.False, "this machine is a container: init would run its services");
+        // Skipped, not inconclusive: build.cake counts skips (this one is on its CI allow-list).
+        if (File.Exists("/.dockerenv") || File.Exists("/run/.containerenv")) Assert.Ignore("this machine is a container: init would run its services");
         var r = Run.Command(Binary.Init, [], cleanEnvironment: true);
 
         Assert.That(r.ExitCode, Is.EqualTo(100), r.ToString());

@@ -28,39 +28,55 @@ public partial class RunitSvDrivesOurRunsvTests
         exit 0
         """;
 
-    private static readonly (string Command, int SettleMs)[] Script =
+    /// <summary>
+    /// The commands, each with the state it must have led to before the transcript goes on (the
+    /// signals were caught, the service restarted, finish is running): waited for, not slept on.
+    /// </summary>
+    private static readonly (string Command, Func<Probe, bool>? Settled)[] Script =
     [
-        ("status", 0),
-        ("-w 5 down", 0),
-        ("status", 0),
-        ("-w 5 up", 0),
-        ("pause", 300),
-        ("status", 0),
-        ("cont", 300),
-        ("status", 0),
-        ("hup", 400),
-        ("1", 400),
-        ("term", 1500),
-        ("status", 0),
-        ("kill", 1500),
-        ("status", 0),
-        ("touch-slow-finish", 0),
-        ("down", 400),
-        ("status", 0),
-        ("-w 5 once", 0),
-        ("status", 0),
-        ("rm-slow-finish", 0),
-        ("-w 5 up", 0),
-        ("touch-ignore-term", 0),
-        ("-w 1 down", 0),
-        ("status", 0),
-        ("kill", 600),
-        ("status", 0),
-        ("rm-ignore-term", 0),
-        ("-w 5 up", 0),
-        ("-w 5 exit", 0),
-        ("status", 0),
+        ("status", null),
+        ("-w 5 down", null),
+        ("status", null),
+        ("-w 5 up", null),
+        ("pause", p => p.Status is { Paused: true }),
+        ("status", null),
+        ("cont", p => p.Status is { Paused: false }),
+        ("status", null),
+        ("hup", p => p.Count("signals", "HUP") == 1),
+        ("1", p => p.Count("signals", "USR1") == 1),
+        ("term", p => p.Count("events", "start") == 3 && p.Status is { State: RunState.Run, Pid: not 0 }),   // exits 0, restarted
+        ("status", null),
+        ("kill", p => p.Count("events", "start") == 4 && p.Status is { State: RunState.Run, Pid: not 0 }),   // restarted
+        ("status", null),
+        ("touch-slow-finish", null),
+        ("down", p => p.Status is { State: RunState.Finish }),   // finish sleeps 1.5 s: once below comes while it runs
+        ("status", null),
+        ("-w 5 once", null),
+        ("status", null),
+        ("rm-slow-finish", null),
+        ("-w 5 up", null),
+        ("touch-ignore-term", null),
+        ("-w 1 down", null),
+        ("status", null),
+        ("kill", p => p.Status is { State: RunState.Down, Pid: 0 }),   // finish done, wants down: stays down
+        ("status", null),
+        ("rm-ignore-term", null),
+        ("-w 5 up", null),
+        ("-w 5 exit", null),
+        ("status", null),
     ];
+
+    /// <summary>What a settle condition looks at: the status record and the lines the scripts append.</summary>
+    private sealed record Probe(string Directory, Supervised Supervised)
+    {
+        public StatusRecord? Status => Supervised.TryStatus(out var r) ? r : null;
+
+        public int Count(string file, string line)
+        {
+            string path = Path.Combine(Directory, "..", file);
+            return File.Exists(path) ? File.ReadAllLines(path).Count(l => l == line) : 0;
+        }
+    }
 
     [Test, CancelAfter(90_000)]
     public void Runit_sv_sees_the_same_outputs_and_states_from_our_runsv_as_from_runits()
@@ -77,7 +93,7 @@ public partial class RunitSvDrivesOurRunsvTests
     /// <summary>
     /// The same script against a service hosted by the engine, up to <c>sv exit</c>: after that a
     /// runsv has exited for good, while the engine (like runsvdir over a runsv) supervises the
-    /// service again, which <see cref="RunsvdirEngineTests"/> covers.
+    /// service again, which <see cref="Runsvdir.RunsvdirEngineTests"/> covers.
     /// </summary>
     [Test, CancelAfter(90_000)]
     public void Runit_sv_sees_the_same_outputs_and_states_from_the_engine_as_from_runits_runsv()
@@ -91,7 +107,7 @@ public partial class RunitSvDrivesOurRunsvTests
         Assert.That(ours, Is.EqualTo(theirs), "transcripts differ:\n--- runit's runsv\n" + theirs + "\n--- our engine\n" + ours);
     }
 
-    private static string Transcript(TempDirectory temp, string name, string runsv, (string Command, int SettleMs)[] script)
+    private static string Transcript(TempDirectory temp, string name, string runsv, (string Command, Func<Probe, bool>? Settled)[] script)
     {
         string dir = temp[name + "/svc"];
         temp.Script(name + "/svc/run", Service);
@@ -103,7 +119,8 @@ public partial class RunitSvDrivesOurRunsvTests
         {
             supervised.WaitRunning();
             supervised.WaitRunning(log: true);
-            foreach (var (command, settle) in script)
+            var probe = new Probe(dir, supervised);
+            foreach (var (command, settled) in script)
             {
                 if (command.StartsWith("touch-") || command.StartsWith("rm-"))
                 {
@@ -112,7 +129,8 @@ public partial class RunitSvDrivesOurRunsvTests
                     continue;
                 }
                 var result = Run.Command(Supervised.RunitSv, [.. command.Split(' '), dir]);
-                if (settle > 0) Thread.Sleep(settle);
+                if (settled is not null)
+                    Assert.That(Run.Until(() => settled(probe), 10_000), Is.True, $"{name}: sv {command} never led to the state the script waits for");
                 text.Append($"$ sv {command}\n{Normalize(result.Stdout, dir)}{Normalize(result.Stderr, dir)}exit {result.ExitCode}\n");
                 if (supervised.TryStatus(out var status) && !supervised.Exited)
                     text.Append($"  status: {status.State} want={status.Want} paused={status.Paused} term={status.TermSent} pid={(status.Pid != 0 ? "set" : "0")}\n")

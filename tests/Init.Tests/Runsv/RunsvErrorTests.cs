@@ -46,12 +46,12 @@ public class RunsvErrorTests
         if (problem == "not-executable") temp.Write("svc/run", "#!/bin/sh\nexit 0\n");
         using var supervised = new Supervised(temp["svc"], logDirectory: temp.Path);
 
-        Thread.Sleep(2500);
-        string errors = File.ReadAllText(temp["svc.runsv.err"]);
+        string[] Errors() => File.ReadAllText(temp["svc.runsv.err"]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var arrivals = Run.Arrivals(() => Errors().Length, 3);
         string expected = problem == "missing" ? "file does not exist" : "access denied";
 
-        Assert.That(errors, Does.StartWith($"runsv {temp["svc"]}: fatal: unable to start ./run: {expected}\n"));
-        Assert.That(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.InRange(2, 4), "retried about once a second");
+        Assert.That(Errors()[0] + "\n", Does.StartWith($"runsv {temp["svc"]}: fatal: unable to start ./run: {expected}\n"));
+        Assert.That(arrivals.Zip(arrivals.Skip(1), (a, b) => b - a), Has.All.InRange(700, 2_000), "retried about once a second, never a busy loop, nor slower");
         Assert.That(supervised.Exited, Is.False, "runsv keeps supervising");
         supervised.Control("d");
         Assert.That(Run.Until(() => supervised.Status().Want == 'd', 1000), Is.True);

@@ -11,10 +11,27 @@ public sealed record RunResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs programs for tests (tests may use Process; production code may not).</summary>
 public static class Run
 {
-    /// <summary>Runs to completion (killed after <paramref name="timeoutMs"/>) and captures both streams.</summary>
-    public static RunResult Command(string file, IEnumerable<string> args, string? workingDirectory = null,
-        IDictionary<string, string?>? environment = null, int timeoutMs = 20_000, string? stdin = null, bool cleanEnvironment = false)
+    /// <summary>
+    /// The running test's bound: its <c>[CancelAfter]</c> (or the assembly's default in TimeBounds.cs)
+    /// cancels this token, and every wait below observes it, so the attribute really ends the test.
+    /// </summary>
+    private static CancellationToken TestBound => TestContext.CurrentContext.CancellationToken;
+
+    private static void ThrowIfOutOfTime(string waitingFor)
     {
+        if (TestBound.IsCancellationRequested)
+            throw new TimeoutException($"the test's time bound ([CancelAfter]) ran out while waiting for {waitingFor}");
+    }
+
+    /// <summary>
+    /// Runs to completion (killed after <paramref name="timeoutMs"/>, or when the test's bound runs
+    /// out unless <paramref name="cancellable"/> is false, as in clean-up) and captures both streams.
+    /// </summary>
+    public static RunResult Command(string file, IEnumerable<string> args, string? workingDirectory = null,
+        IDictionary<string, string?>? environment = null, int timeoutMs = 20_000, string? stdin = null, bool cleanEnvironment = false,
+        bool cancellable = true)
+    {
+        Requires.Installed(file);
         var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -36,11 +53,15 @@ public static class Run
         p.BeginErrorReadLine();
         if (stdin is not null) p.StandardInput.Write(stdin);
         p.StandardInput.Close();
-        if (!p.WaitForExit(timeoutMs))
+        var clock = Stopwatch.StartNew();
+        while (!p.WaitForExit(50))
         {
+            bool outOfTime = cancellable && TestBound.IsCancellationRequested;
+            if (!outOfTime && clock.ElapsedMilliseconds < timeoutMs) continue;
             try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             p.WaitForExit();
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeoutMs} ms\nstdout: {stdout}\nstderr: {stderr}");
+            string what = outOfTime ? "the test's time bound ([CancelAfter]) ran out" : $"did not finish in {timeoutMs} ms";
+            throw new TimeoutException($"{file} {string.Join(' ', args)}: {what}\nstdout: {stdout}\nstderr: {stderr}");
         }
         p.WaitForExit();
         lock (stdout) lock (stderr) return new RunResult(p.ExitCode, stdout.ToString(), stderr.ToString());
@@ -49,13 +70,14 @@ public static class Run
     public static RunResult Command(string file, params string[] args) => Command(file, (IEnumerable<string>)args);
 
     /// <summary>Runs a shell snippet with /bin/sh -c.</summary>
-    public static RunResult Shell(string script, string? workingDirectory = null, int timeoutMs = 20_000) =>
-        Command("/bin/sh", ["-c", script], workingDirectory, timeoutMs: timeoutMs);
+    public static RunResult Shell(string script, string? workingDirectory = null, int timeoutMs = 20_000, bool cancellable = true) =>
+        Command("/bin/sh", ["-c", script], workingDirectory, timeoutMs: timeoutMs, cancellable: cancellable);
 
     /// <summary>Starts a long-running process (stdout/stderr to files in <paramref name="logDirectory"/>).</summary>
     public static Process Background(string file, IEnumerable<string> args, string workingDirectory, string logDirectory, string logName,
         IDictionary<string, string?>? environment = null)
     {
+        Requires.Installed(file);
         var stdoutPath = Path.Combine(logDirectory, logName + ".out");
         var stderrPath = Path.Combine(logDirectory, logName + ".err");
         var info = new ProcessStartInfo("/bin/sh")
@@ -76,20 +98,82 @@ public static class Run
         return p;
     }
 
-    /// <summary>Polls <paramref name="condition"/> every 20 ms until true or the timeout; returns whether it became true.</summary>
+    /// <summary>
+    /// Polls <paramref name="condition"/> every 20 ms until true or the timeout; returns whether it
+    /// became true. Throws when the test's bound runs out first.
+    /// </summary>
     public static bool Until(Func<bool> condition, int timeoutMs = 10_000)
     {
         var sw = Stopwatch.StartNew();
         while (sw.ElapsedMilliseconds < timeoutMs)
         {
-            try { if (condition()) return true; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (Holds(condition)) return true;
+            ThrowIfOutOfTime("a condition");
             Thread.Sleep(20);
         }
-        try { return condition(); } catch (IOException) { return false; }
+        return Holds(condition);
     }
 
+    /// <summary>
+    /// A negative check: watches for <paramref name="happened"/> for <paramref name="within"/> and
+    /// fails the test at once if it becomes true. Nothing can prove that a thing never happens; this
+    /// bounds the wait and says so (tests using it name the bound, e.g. <c>_within_1s</c>).
+    /// </summary>
+    public static void Never(Func<bool> happened, TimeSpan within, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        do
+        {
+            if (Holds(happened)) Assert.Fail($"{what} happened after {sw.ElapsedMilliseconds} ms (watched for {within.TotalMilliseconds:0} ms)");
+            ThrowIfOutOfTime("a negative check");
+            Thread.Sleep(20);
+        }
+        while (sw.Elapsed < within);
+        if (Holds(happened)) Assert.Fail($"{what} happened after {sw.ElapsedMilliseconds} ms (watched for {within.TotalMilliseconds:0} ms)");
+    }
+
+    /// <summary>
+    /// Watches a growing count (lines of a log, starts of a service) until it reaches
+    /// <paramref name="atLeast"/>; returns when (ms since the call, to the 20 ms of polling) it
+    /// reached 1, 2, … so a test can assert the pace of retries instead of counting after a sleep.
+    /// </summary>
+    public static long[] Arrivals(Func<int> count, int atLeast, int timeoutMs = 10_000)
+    {
+        var seen = new List<long>();
+        var clock = Stopwatch.StartNew();
+        bool reached = Until(() =>
+        {
+            int n = count();
+            while (seen.Count < n) seen.Add(clock.ElapsedMilliseconds);
+            return n >= atLeast;
+        }, timeoutMs);
+        Assert.That(reached, Is.True, $"only {seen.Count} of {atLeast} in {timeoutMs} ms");
+        return seen.Take(atLeast).ToArray();
+    }
+
+    /// <summary>Waits for a process (its exit code, or null after the timeout); observes the test's bound.</summary>
+    public static int? WaitForExit(Process p, int timeoutMs)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!p.WaitForExit(Math.Min(50, timeoutMs)))
+        {
+            if (sw.ElapsedMilliseconds >= timeoutMs) return null;
+            ThrowIfOutOfTime("process " + p.Id);
+        }
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    private static bool Holds(Func<bool> condition)
+    {
+        try { return condition(); }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>Sends a signal (clean-up safe: never cancelled by the test's bound).</summary>
     public static void Kill(Process p, int signal = 15)
     {
-        try { Command("/bin/kill", $"-{signal}", p.Id.ToString()); } catch (InvalidOperationException) { }
+        try { Command("/bin/kill", [$"-{signal}", p.Id.ToString()], cancellable: false); } catch (InvalidOperationException) { }
     }
 }

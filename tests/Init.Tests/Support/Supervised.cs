@@ -101,7 +101,7 @@ public sealed class Supervised : IDisposable
             if (!_runsv.WaitForExit(3000)) { try { _runsv.Kill(); } catch (InvalidOperationException) { } }
         }
         // Anything the service left behind (tests use `exec`, so this is just the run script's pid).
-        if (TryStatus(out var r) && r.Pid != 0) Run.Shell($"kill -9 {r.Pid} 2>/dev/null");
+        if (TryStatus(out var r) && r.Pid != 0) Run.Shell($"kill -9 {r.Pid} 2>/dev/null", cancellable: false);
         _runsv.WaitForExit();
         _runsv.Dispose();
     }

@@ -65,6 +65,32 @@ public sealed partial class ServiceState : IDisposable
         File.SetUnixFileMode(file, (UnixFileMode)0b111_101_101);
     }
 
+    /// <summary>The second (Unix) of the newest status record, the service's or its logger's; null without one.</summary>
+    public long? StatusSecond
+    {
+        get
+        {
+            if (_supervised is null) return null;
+            long? newest = null;
+            foreach (bool log in new[] { false, true })
+                if (_supervised.TryStatus(out var r, log)) newest = Math.Max(newest ?? 0, r.Since.UnixSeconds);
+            return newest;
+        }
+    }
+
+    /// <summary>
+    /// runit's sv compares each status time with its own start in whole seconds (`once` is done at
+    /// once while the status is older than sv's start second, `term`/`kill` wait for one that is not),
+    /// so a command in the second the state was set up and one a second later print different
+    /// things. Waits until the clock has left the second of every status here: both sv then start
+    /// in a later second than every status they find, however long the preparation took.
+    /// </summary>
+    public static void StartInALaterSecond(params ServiceState[] states)
+    {
+        long newest = states.Max(s => s.StatusSecond ?? 0);
+        Assert.That(Run.Until(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > newest, 2_000), Is.True, "the clock did not move on");
+    }
+
     /// <summary>Runs <paramref name="sv"/> (or a link to it) with SVDIR set to this state's directory.</summary>
     public RunResult Sv(string sv, string arguments, string? workingDirectory = null, string? svwait = null) =>
         Run.Command(sv, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), workingDirectory ?? SvDir,

@@ -6,6 +6,9 @@ namespace Init.Tests.Sv;
 [Parallelizable(ParallelScope.None)]
 public class SvReadOnlyTests
 {
+    [OneTimeSetUp]
+    public void NeedsRoot() => Requires.Root("sv runs as nobody through setpriv on a root-owned supervise/");
+
     [Test, CancelAfter(30_000)]
     public void A_user_who_may_only_read_supervise_gets_the_status_where_runits_sv_says_access_denied()
     {

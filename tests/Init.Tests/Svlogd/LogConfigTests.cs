@@ -4,12 +4,13 @@ using Init.Logging;
 namespace Init.Tests.Svlogd;
 
 /// <summary>The config parser: runit's defaults, each line kind, and properties over generated configs.</summary>
-[TestFixture, CancelAfter(10_000)]
+[TestFixture, Category("Fast")]
 public sealed class LogConfigTests
 {
     private static LogConfig Parse(string text) => LogConfig.Parse(Encoding.UTF8.GetBytes(text));
 
     [Test]
+    [MaxTime(10_000)]
     public void An_empty_config_has_runit_s_defaults()
     {
         var c = Parse("");
@@ -18,6 +19,7 @@ public sealed class LogConfigTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void Every_line_kind_is_understood()
     {
         var c = Parse("# comment\ns4096\nn5\nN2\nt60\n!gzip -c\nu10.0.0.1:5140\npweb: \n+*\n-*debug*\ne*error*\nE*noise*\n");
@@ -35,14 +37,17 @@ public sealed class LogConfigTests
     [TestCase("s2m", 2UL * 1024 * 1024)]
     [TestCase("s123x", 123UL)]
     [TestCase("s0", 0UL)]
+    [MaxTime(10_000)]
     public void Sizes_take_k_and_m_suffixes(string line, ulong expected) => Assert.That(Parse(line + "\n").SizeMax, Is.EqualTo(expected));
 
     [TestCase("t5", 5UL)]
     [TestCase("t5m", 300UL)]
     [TestCase("t2h", 7200UL)]
+    [MaxTime(10_000)]
     public void Timeouts_take_m_and_h_suffixes(string line, ulong expected) => Assert.That(Parse(line + "\n").Timeout, Is.EqualTo(expected));
 
     [Test]
+    [MaxTime(10_000)]
     public void Udp_only_and_the_default_port()
     {
         var c = Parse("U192.168.1.2\n");
@@ -51,6 +56,7 @@ public sealed class LogConfigTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void The_last_byte_of_a_config_without_newline_is_never_a_line_of_its_own()
     {
         // runit's loop runs while i + 1 < len: a trailing one-character line is ignored.
@@ -59,6 +65,7 @@ public sealed class LogConfigTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void Generated_configs_round_trip_their_values_and_keep_pattern_order()
     {
         var random = new Random(7);
@@ -80,6 +87,7 @@ public sealed class LogConfigTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void Arbitrary_bytes_never_make_the_parser_throw()
     {
         var random = new Random(11);

@@ -4,7 +4,7 @@ using Init.Supervision;
 
 namespace Init.Tests.Svlogd;
 
-[TestFixture, CancelAfter(10_000)]
+[TestFixture, Category("Fast")]
 public sealed class LogTimestampTests
 {
     private static string Format(int mode, long unix, long nanos)
@@ -15,6 +15,7 @@ public sealed class LogTimestampTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void The_three_stamp_forms_are_runit_s()
     {
         long t = 1_800_000_000; // 2027-01-15 08:00:00 UTC

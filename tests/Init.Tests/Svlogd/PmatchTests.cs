@@ -4,7 +4,7 @@ using Init.Logging;
 namespace Init.Tests.Svlogd;
 
 /// <summary>runit's pmatch, example by example and as properties over random inputs.</summary>
-[TestFixture, CancelAfter(10_000)]
+[TestFixture, Category("Fast")]
 public sealed class PmatchTests
 {
     private static bool M(string pattern, string line) => Pmatch.Match(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(line));
@@ -28,10 +28,12 @@ public sealed class PmatchTests
     [TestCase("*error*", "an error here", true)]
     [TestCase("", "", true)]
     [TestCase("", "x", false)]
+    [MaxTime(10_000)]
     public void Matches_like_runit(string pattern, string line, bool expected) =>
         Assert.That(M(pattern, line), Is.EqualTo(expected));
 
     [Test]
+    [MaxTime(10_000)]
     public void A_pattern_without_specials_matches_exactly_itself()
     {
         var random = new Random(1);
@@ -43,6 +45,7 @@ public sealed class PmatchTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void A_trailing_star_matches_every_extension_of_the_prefix()
     {
         var random = new Random(2);
@@ -54,6 +57,7 @@ public sealed class PmatchTests
     }
 
     [Test]
+    [MaxTime(10_000)]
     public void Star_then_a_character_matches_when_the_line_ends_with_that_character_and_has_no_earlier_one()
     {
         var random = new Random(3);

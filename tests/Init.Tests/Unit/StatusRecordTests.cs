@@ -2,9 +2,10 @@ using Init.Supervision;
 
 namespace Init.Tests.Unit;
 
+[TestFixture, Category("Fast")]
 public class StatusRecordTests
 {
-    [Test, CancelAfter(5000)]
+    [Test, MaxTime(5_000)]
     public void A_captured_runit_record_decodes_field_by_field()
     {
         // Captured from runit's runsv (reference §1.1): pid 2590, running, want up.
@@ -25,7 +26,7 @@ public class StatusRecordTests
         });
     }
 
-    [Test, CancelAfter(5000)]
+    [Test, MaxTime(5_000)]
     public void Every_field_combination_round_trips_through_the_20_bytes()
     {
         var random = new Random(42);
@@ -40,7 +41,7 @@ public class StatusRecordTests
         }
     }
 
-    [Test, CancelAfter(5000)]
+    [Test, MaxTime(5_000)]
     public void Pid_is_little_endian_and_timestamp_big_endian()
     {
         var bytes = new StatusRecord(new Tai64N(0x0102030405060708, 0x090a0b0c), 0x11223344, true, 'd', true, RunState.Finish).ToBytes();
@@ -50,12 +51,14 @@ public class StatusRecordTests
     [TestCase(18)]
     [TestCase(0)]
     [TestCase(21)]
+    [MaxTime(5_000)]
     public void Records_of_the_wrong_size_are_rejected(int size)
     {
         Assert.That(StatusRecord.TryRead(new byte[size], out _), Is.False);
     }
 
     [Test]
+    [MaxTime(5_000)]
     public void Stat_text_has_runit_suffixes_in_runit_order()
     {
         var since = Tai64N.FromUnix(0, 0);

@@ -3,11 +3,13 @@ using Init.Runtime;
 namespace Init.Tests.Unit;
 
 /// <summary>Wait statuses as the kernel encodes them: code in bits 8–15, signal in 0–6, core flag in 7, 0x7f for stopped.</summary>
+[TestFixture, Category("Fast")]
 public class WaitStatusTests
 {
     private const int Exit0 = 0, Exit3 = 3 << 8, Killed9 = 9, SegvCore = 11 | 0x80, StoppedTstp = (20 << 8) | 0x7f;
 
     [Test]
+    [MaxTime(5_000)]
     public void Exits_and_signals_are_told_apart()
     {
         Assert.That((WaitStatus.Exited(Exit3), WaitStatus.ExitCode(Exit3), WaitStatus.Signaled(Exit3)), Is.EqualTo((true, 3, false)));
@@ -17,6 +19,7 @@ public class WaitStatusTests
     }
 
     [Test]
+    [MaxTime(5_000)]
     public void Only_exit_0_succeeds()
     {
         Assert.That(WaitStatus.Succeeded(Exit0), Is.True);
@@ -25,6 +28,7 @@ public class WaitStatusTests
     }
 
     [Test]
+    [MaxTime(5_000)]
     public void Console_text_and_container_exit_codes()
     {
         Assert.That(WaitStatus.Describe(Exit3), Is.EqualTo("exit 3"));
