@@ -238,12 +238,14 @@ public sealed unsafe class EventLoop : IDisposable
             if (T.errno != EINTR) HandlerFailed?.Invoke(new InvalidOperationException("epoll_wait: " + ErrorText.Of(T.errno)));
             n = 0;
         }
-        for (int i = 0; i < n; i++)
+        // Once stopped, nothing more is handled, not even the rest of this batch: an engine that has
+        // handed its services over must not act on them any more.
+        for (int i = 0; i < n && !_stopped; i++)
         {
             int fd = events[i].data.fd;
             Guard(() => Handle(fd));
         }
-        RunDueTimers();
+        if (!_stopped) RunDueTimers();
     }
 
     private void Handle(int fd)
@@ -261,7 +263,7 @@ public sealed unsafe class EventLoop : IDisposable
             int n = Sys.Read(_signalRead, buffer);
             if (n <= 0) return;
             foreach (byte signo in buffer[..n])
-                if (_signalHandlers.TryGetValue(signo, out var handler)) Guard(() => handler(signo));
+                if (!_stopped && _signalHandlers.TryGetValue(signo, out var handler)) Guard(() => handler(signo));
         }
     }
 

@@ -6,8 +6,9 @@ using Init.Runtime;
 namespace Init.Supervision;
 
 /// <summary>One supervisor's descriptors, as passed from an engine to its successor.</summary>
-/// <param name="Exiting">Already told <c>x</c> (removed from the directory): the successor tells it again.</param>
-public readonly record struct HandoverRecord(string Directory, (int Lock, int Control, int Ok) Main, (int Lock, int Control, int Ok) Log, int PipeRead, int PipeWrite, bool Exiting = false)
+/// <param name="Wants">What the service and its logger are wanted to do ('u', 'd' or 'x'): supervise/status cannot say
+/// "exit", and a process that died during the hand-over cannot be adopted to learn it from.</param>
+public readonly record struct HandoverRecord(string Directory, (int Lock, int Control, int Ok) Main, (int Lock, int Control, int Ok) Log, int PipeRead, int PipeWrite, (Want Main, Want Log) Wants)
 {
     /// <summary>Every descriptor of the record, -1s left out.</summary>
     public IEnumerable<int> Descriptors =>
@@ -68,7 +69,7 @@ public static class Handover
         foreach (var (name, r) in supervisors)
         {
             if (name.Contains('\t') || name.Contains('\n') || r.Directory.Contains('\n')) continue;
-            text.Append($"{r.Main.Lock} {r.Main.Control} {r.Main.Ok} {r.Log.Lock} {r.Log.Control} {r.Log.Ok} {r.PipeRead} {r.PipeWrite} {(r.Exiting ? 1 : 0)} {name}\t{r.Directory}\n");
+            text.Append($"{r.Main.Lock} {r.Main.Control} {r.Main.Ok} {r.Log.Lock} {r.Log.Control} {r.Log.Ok} {r.PipeRead} {r.PipeWrite} {(int)r.Wants.Main} {(int)r.Wants.Log} {name}\t{r.Directory}\n");
         }
         int fd = Sys.MemfdCreate("init-handover");
         if (fd < 0) return -1;
@@ -89,10 +90,11 @@ public static class Handover
         {
             int tab = line.IndexOf('\t');
             if (tab < 0) continue;
-            string[] f = line[..tab].Split(' ', 10);
-            if (f.Length != 10 || !f[..9].All(x => int.TryParse(x, out _))) continue;
-            int[] v = f[..9].Select(int.Parse).ToArray();
-            result.Add((f[9], new HandoverRecord(line[(tab + 1)..], (v[0], v[1], v[2]), (v[3], v[4], v[5]), v[6], v[7], v[8] == 1)));
+            string[] f = line[..tab].Split(' ', 11);
+            if (f.Length != 11 || !f[..10].All(x => int.TryParse(x, out _))) continue;
+            int[] v = f[..10].Select(int.Parse).ToArray();
+            if (!Enum.IsDefined((Want)v[8]) || !Enum.IsDefined((Want)v[9])) continue;
+            result.Add((f[10], new HandoverRecord(line[(tab + 1)..], (v[0], v[1], v[2]), (v[3], v[4], v[5]), v[6], v[7], ((Want)v[8], (Want)v[9]))));
         }
         return result;
     }

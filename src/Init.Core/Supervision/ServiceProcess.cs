@@ -78,6 +78,13 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         Want = previous.Want == 'u' ? Want.Up : Want.Down;
     }
 
+    /// <summary>Carries on a predecessor's want (after a hand-over): what it was told, whether or not its process survived.</summary>
+    public void Resume(Want want)
+    {
+        Want = want;
+        _oncePending = false;
+    }
+
     /// <summary>The loop-top rule of runsv: start ./run when wanted up, ./finish when finishing.</summary>
     public void Reconcile()
     {

@@ -132,7 +132,7 @@ public sealed class ServiceSupervisor : IDisposable
     /// directories (lock held, FIFOs open) and of the log pipe. Null before <see cref="Started"/>.
     /// </summary>
     public HandoverRecord? Handover() => !_started ? null : new HandoverRecord(Directory, _main.Files.Descriptors,
-        _log?.Files.Descriptors ?? (-1, -1, -1), _logRead, _logWrite);
+        _log?.Files.Descriptors ?? (-1, -1, -1), _logRead, _logWrite, (_main.Process.Want, _log?.Process.Want ?? Want.Up));
 
     /// <summary>
     /// Carries on from a predecessor's <see cref="Handover"/>: the same locks and FIFOs, the processes
@@ -147,6 +147,11 @@ public sealed class ServiceSupervisor : IDisposable
         foreach (int fd in new[] { _logRead, _logWrite }) if (fd >= 0) Sys.SetCloseOnExec(fd, true);
         _main.Prepare(Adoption.Find(_main.Files, Directory));
         _log?.Prepare(_log is null ? null : Adoption.Find(_log.Files, _log.Directory));
+        _main.Process.Resume(record.Wants.Main);
+        _log?.Process.Resume(record.Wants.Log);
+        // What the predecessor last wrote may name a process that died during the hand-over.
+        _main.Publish(_main.Process);
+        _log?.Publish(_log.Process);
         Serve();
     }
 

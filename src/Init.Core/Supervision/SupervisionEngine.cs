@@ -190,7 +190,7 @@ public sealed class SupervisionEngine : IDisposable
         foreach (var entry in _entries.Values)
             if (entry.Supervisor?.Handover() is { } record) list.Add((entry.Name, record));
         foreach (var leaving in _leaving)
-            if (leaving.Handover() is { } record) list.Add((Path.GetFileName(record.Directory), record with { Exiting = true }));
+            if (leaving.Handover() is { } record) list.Add((Path.GetFileName(record.Directory), record));
         return list;
     }
 
@@ -208,7 +208,6 @@ public sealed class SupervisionEngine : IDisposable
             supervisor.Finished = () => End(supervisor);
             supervisor.Failed = e => { Report(name, e.Message, e.Errno); End(supervisor); };
             supervisor.Resume(record);
-            if (record.Exiting) supervisor.Exit();
         }
         if (Supervising == 0) Stopped?.Invoke();
     }

@@ -112,9 +112,7 @@ public class RunsvdirEngineTests
             string[] all = ["handled", "unhandled", "other"];
             Assert.That(Run.Until(() => all.All(s => RunsvdirTests.Running(temp[$"service/{s}"])), 10_000), Is.True);
             int handled = PidOf(temp["service/handled"]), unhandled = PidOf(temp["service/unhandled"]), other = PidOf(temp["service/other"]);
-            // sv -w restart judges "restarted" by the status time in whole seconds: start from an older one.
-            long started = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            Assert.That(Run.Until(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > started + 1, 3_000), Is.True);
+            InALaterSecond();
 
             Assert.That(Sv("term", temp["service/handled"], temp["service/unhandled"]).ExitCode, Is.Zero);
             Assert.That(Sv("-w", "3", "restart", temp["service/other"]).Stdout, Does.StartWith("ok: run:"), "other services answer at once");
@@ -173,6 +171,7 @@ public class RunsvdirEngineTests
             Assert.That((PidOf(writer), PidOf(writer, log: true), PidOf(idle)), Is.EqualTo(pids), "the same processes");
 
             // Both sides of the adopted log pipe can still be restarted, and the pipe goes on.
+            InALaterSecond();
             Assert.That(Sv("-w", "5", "restart", writer + "/log").ExitCode, Is.Zero);
             Assert.That(PidOf(writer, log: true), Is.Not.EqualTo(pids.Logger));
             Assert.That(Sv("-w", "5", "restart", writer).ExitCode, Is.Zero);
@@ -191,6 +190,16 @@ public class RunsvdirEngineTests
         var missing = Enumerable.Range(1, lines.Max()).Except(lines).ToList();
         TestContext.Out.WriteLine($"{lines.Count} lines logged, highest {lines.Max()}");
         Assert.That(missing, Is.Empty, "lines lost across the crash and the restarts");
+    }
+
+    /// <summary>
+    /// sv -w restart judges "restarted" by comparing the status time with its own start in whole
+    /// seconds: a process started in the current second already looks restarted. Wait out that second.
+    /// </summary>
+    private static void InALaterSecond()
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        Assert.That(Run.Until(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > now + 1, 3_000), Is.True);
     }
 
     private static List<int> LoggedLines(TempDirectory temp)
@@ -323,6 +332,7 @@ public class RunsvdirEngineTests
         {
             Assert.That(Run.Until(() => RunsvdirTests.Running(a) && RunsvdirTests.Running(w) && PidOf(w, log: true) != 0, 10_000), Is.True);
             var pids = (A: PidOf(a), W: PidOf(w), Log: PidOf(w, log: true));
+            InALaterSecond();
 
             Run.Kill(engine, 15);
             Assert.That(engine.WaitForExit(2_000), Is.True, "runit's runsvdir exits at once on SIGTERM");
