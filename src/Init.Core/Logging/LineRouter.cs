@@ -1,6 +1,6 @@
 using System.Buffers;
 using Init.Interop;
-using Init.Supervision;
+using Init.Runtime;
 
 namespace Init.Logging;
 

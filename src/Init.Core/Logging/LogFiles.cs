@@ -1,6 +1,6 @@
 using Init.Interop;
-using Init.Supervision;
 using static Init.Interop.Consts;
+using Init.Runtime;
 
 namespace Init.Logging;
 

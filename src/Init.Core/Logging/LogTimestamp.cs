@@ -1,4 +1,4 @@
-using Init.Supervision;
+using Init.Runtime;
 
 namespace Init.Logging;
 

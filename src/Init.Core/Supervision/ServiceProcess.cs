@@ -1,4 +1,5 @@
 using static Init.Interop.Consts;
+using Init.Runtime;
 
 namespace Init.Supervision;
 
@@ -39,7 +40,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     public const long MinimumRunMs = 1000;
 
     /// <summary>The wait status of an exit nobody could collect (an adopted process that was not our child).</summary>
-    public const int UnknownStatus = Runtime.EventLoop.UnknownStatus;
+    public const int UnknownStatus = EventLoop.UnknownStatus;
 
     public bool IsLog { get; } = isLog;
     public RunState State { get; private set; } = RunState.Down;

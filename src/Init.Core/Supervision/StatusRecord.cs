@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Init.Runtime;
 
 namespace Init.Supervision;
 

@@ -49,7 +49,7 @@ public partial class RunitSvDrivesOurRunsvTests
         ("kill", p => p.Count("events", "start") == 4 && p.Status is { State: RunState.Run, Pid: not 0 }),   // restarted
         ("status", null),
         ("touch-slow-finish", null),
-        ("down", p => p.Status is { State: RunState.Finish }),   // finish sleeps 1.5 s: once below comes while it runs
+        ("down", p => p.Status is { State: RunState.Finish, Pid: not 0 }),   // finish started (runsv shows it with pid 0 for a moment first); it sleeps 1.5 s: once below comes while it runs
         ("status", null),
         ("-w 5 once", null),
         ("status", null),

@@ -44,15 +44,11 @@ public sealed class TimeBoundTests
         Assert.That(clock.ElapsedMilliseconds, Is.LessThan(5_000));
     }
 
-    /// <summary>The other engineer's state-machine tests (in-process, being rewritten): bounded by the run's hang timeout until they name one.</summary>
-    private static readonly string[] Unbounded = ["ServiceProcessTests"];
-
     [Test, MaxTime(5_000)]
 #pragma warning disable IL2026, IL2070   // the tests run on the JIT, never trimmed
     public void Every_test_has_a_CancelAfter_or_a_MaxTime()
     {
         var tests = typeof(TimeBoundTests).Assembly.GetTypes()
-            .Where(t => !Unbounded.Contains(t.Name))
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             .Where(m => m.GetCustomAttributes().Any(a => a is TestAttribute or TestCaseAttribute or TestCaseSourceAttribute));
 

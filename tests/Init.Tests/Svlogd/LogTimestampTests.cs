@@ -1,6 +1,7 @@
 using System.Text;
 using Init.Logging;
 using Init.Supervision;
+using Init.Runtime;
 
 namespace Init.Tests.Svlogd;
 

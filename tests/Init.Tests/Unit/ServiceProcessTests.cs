@@ -1,5 +1,6 @@
 using Init.Supervision;
 using static Init.Interop.Consts;
+using Init.Runtime;
 
 namespace Init.Tests.Unit;
 
@@ -55,7 +56,7 @@ public class ServiceProcessTests
         return (p, world);
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void A_new_service_wanted_up_starts_run_after_control_u()
     {
         var world = new FakeWorld();
@@ -65,7 +66,7 @@ public class ServiceProcessTests
         Assert.That((p.State, p.Pid, p.Want), Is.EqualTo((RunState.Run, 100, Want.Up)));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void A_service_with_a_down_file_does_not_start()
     {
         var world = new FakeWorld();
@@ -76,7 +77,7 @@ public class ServiceProcessTests
         Assert.That(p.Status.Want, Is.EqualTo('d'));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Down_sends_TERM_then_CONT_and_runs_control_d()
     {
         var (p, world) = Running();
@@ -85,7 +86,7 @@ public class ServiceProcessTests
         Assert.That((p.Want, p.TermSent, p.State), Is.EqualTo((Want.Down, true, RunState.Run)));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void A_handled_control_t_replaces_the_TERM()
     {
         var (p, world) = Running();
@@ -96,7 +97,7 @@ public class ServiceProcessTests
         Assert.That(p.TermSent, Is.False);
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void The_signal_waits_for_the_override_and_is_sent_only_when_it_fails()
     {
         var (p, world) = Running();
@@ -108,7 +109,7 @@ public class ServiceProcessTests
         Assert.That(p.Busy, Is.False);
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Control_bytes_and_exits_arriving_during_an_override_are_applied_after_it_in_order()
     {
         var (p, world) = Running();
@@ -126,7 +127,7 @@ public class ServiceProcessTests
         Assert.That((p.State, p.Pid, p.Paused, p.Want, p.LastStatus), Is.EqualTo((RunState.Down, 0, true, Want.Down, 9)));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Control_u_runs_before_the_start_and_run_is_spawned_only_after_it_exits()
     {
         var world = new FakeWorld();
@@ -140,7 +141,7 @@ public class ServiceProcessTests
         Assert.That(p.State, Is.EqualTo(RunState.Run));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void An_adopted_process_is_resumed_as_published_and_not_started_again()
     {
         var world = new FakeWorld();
@@ -155,7 +156,7 @@ public class ServiceProcessTests
         Assert.That(world.Log, Has.None.StartsWith("spawn"), "wanted down: it stays down");
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Exit_of_a_service_wanted_up_restarts_it_once_a_second_has_passed()
     {
         var (p, world) = Running();
@@ -165,7 +166,7 @@ public class ServiceProcessTests
         Assert.That(world.Log, Is.EqualTo(new[] { "publish", "control/u", "spawn run", "publish" }));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void A_service_that_ran_less_than_a_second_waits_for_a_timer_instead_of_restarting()
     {
         var world = new FakeWorld { Now = 10_000 };
@@ -184,7 +185,7 @@ public class ServiceProcessTests
         Assert.That(p.State, Is.EqualTo(RunState.Run));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Exit_with_a_finish_script_enters_finish_and_runs_it_with_the_status()
     {
         var (p, world) = Running(hasFinish: true);
@@ -196,7 +197,7 @@ public class ServiceProcessTests
         Assert.That((p.State, p.LastStatus), Is.EqualTo((RunState.Down, 7 << 8)), "finish's own status does not replace run's");
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Down_while_finishing_sends_nothing()
     {
         var (p, world) = Running(hasFinish: true);
@@ -207,7 +208,7 @@ public class ServiceProcessTests
         Assert.That(world.Log, Is.EqualTo(new[] { "publish" }));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Once_starts_a_down_service_with_want_down_and_it_stays_down_after_exit()
     {
         var world = new FakeWorld();
@@ -222,7 +223,7 @@ public class ServiceProcessTests
         Assert.That(world.Log, Is.Empty);
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Pause_sets_the_flag_even_when_down_and_cont_clears_it()
     {
         var world = new FakeWorld();
@@ -241,6 +242,7 @@ public class ServiceProcessTests
     [TestCase('q', SIGQUIT)]
     [TestCase('1', SIGUSR1)]
     [TestCase('2', SIGUSR2)]
+    [MaxTime(5_000)]
     public void Signal_commands_send_their_signal_without_rewriting_status(char command, int signo)
     {
         var (p, world) = Running();
@@ -248,7 +250,7 @@ public class ServiceProcessTests
         Assert.That(world.Log, Is.EqualTo(new[] { $"control/{command}", $"kill 100 {signo}" }));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Kill_sends_SIGKILL_and_marks_the_state_down_before_the_exit()
     {
         var (p, world) = Running();
@@ -257,7 +259,7 @@ public class ServiceProcessTests
         Assert.That(p.State, Is.EqualTo(RunState.Down));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void Exit_is_ignored_by_the_logger_and_the_logger_never_runs_control_scripts()
     {
         var (p, world) = Running(log: true);
@@ -267,7 +269,7 @@ public class ServiceProcessTests
         Assert.That(world.Log, Has.None.StartsWith("control/"));
     }
 
-    [Test]
+    [Test, MaxTime(5_000)]
     public void A_run_that_cannot_be_spawned_counts_as_an_exit_with_111()
     {
         var world = new FakeWorld { SpawnFails = true, HasFinish = true };
@@ -280,6 +282,7 @@ public class ServiceProcessTests
     [TestCase('z')]
     [TestCase('\n')]
     [TestCase('\0')]
+    [MaxTime(5_000)]
     public void Unknown_control_bytes_are_ignored(char command)
     {
         var (p, world) = Running();

@@ -1,4 +1,5 @@
 using Init.Supervision;
+using Init.Runtime;
 
 namespace Init.Tests.Unit;
 

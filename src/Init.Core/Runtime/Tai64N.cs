@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Init.Interop;
 
-namespace Init.Supervision;
+namespace Init.Runtime;
 
 /// <summary>
 /// A TAI64N label as daemontools and runit write it: 8 bytes big-endian seconds
@@ -31,7 +31,4 @@ public readonly record struct Tai64N(ulong Seconds, uint Nanoseconds)
 
     public static Tai64N Read(ReadOnlySpan<byte> source) =>
         new(BinaryPrimitives.ReadUInt64BigEndian(source), BinaryPrimitives.ReadUInt32BigEndian(source[8..]));
-
-    /// <summary>"@" + 24 hex digits, as svlogd -t and tai64n print it.</summary>
-    public string ToLabel() => $"@{Seconds:x16}{Nanoseconds:x8}";
 }

@@ -1,0 +1,32 @@
+using NetArchTest.Rules;
+
+namespace Init.Tests.Unit;
+
+/// <summary>
+/// The layers of Init.Core, checked on the compiled assembly: bindings stay raw, the event loop
+/// knows no services, the logger knows nothing of supervision, supervision knows no PID 1.
+/// A reference a layer must not make fails here, naming the types that make it.
+/// </summary>
+public class LayerTests
+{
+    private static readonly string[] Everything =
+        ["Init.Interop", "Init.Runtime", "Init.Supervision", "Init.Logging", "Init.Boot", "Init.Container", "Init.Configuration", "Init.Accounts"];
+
+    [TestCase("Init.Interop")]
+    [TestCase("Init.Runtime", "Init.Interop")]
+    [TestCase("Init.Supervision", "Init.Interop", "Init.Runtime")]
+    [TestCase("Init.Logging", "Init.Interop", "Init.Runtime")]
+    [TestCase("Init.Accounts", "Init.Interop", "Init.Runtime")]
+    [TestCase("Init.Configuration")]
+    [MaxTime(10_000)]
+    public void A_layer_references_only_the_layers_below_it(string layer, params string[] allowed)
+    {
+        string[] forbidden = Everything.Where(n => n != layer && !allowed.Contains(n)).ToArray();
+
+        var layerTypes = Types.InAssembly(typeof(Init.Supervision.StatusRecord).Assembly).That().ResideInNamespace(layer);
+        Assert.That(layerTypes.GetTypes(), Is.Not.Empty, "the rule must look at something");
+        var result = layerTypes.ShouldNot().HaveDependencyOnAny(forbidden).GetResult();
+
+        Assert.That(result.FailingTypeNames ?? [], Is.Empty, $"{layer} may use only {string.Join(", ", allowed.DefaultIfEmpty("nothing of Init"))}");
+    }
+}
