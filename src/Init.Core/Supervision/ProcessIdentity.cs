@@ -20,12 +20,15 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTicks, string 
         pid > 0 && ReadStat(pid) is { State: not ('Z' or 'X') } stat && CurrentBootId() is { } boot
             ? new ProcessIdentity(pid, stat.StartTicks, boot) : null;
 
-    /// <summary>"PID STARTTICKS BOOTID\n".</summary>
-    public override string ToString() => $"{Pid} {StartTicks} {BootId}\n";
+    /// <summary>
+    /// "PID STARTTICKS BOOTID\n", in fixed-width fields (69 bytes for a Linux boot id), so a new
+    /// identity overwrites the old in place without truncating the file first.
+    /// </summary>
+    public override string ToString() => $"{Pid,10} {StartTicks,20} {BootId,-36}\n";
 
     public static ProcessIdentity? Parse(string text)
     {
-        string[] f = text.Trim().Split(' ');
+        string[] f = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return f.Length == 3 && int.TryParse(f[0], out int pid) && pid > 0 && ulong.TryParse(f[1], out ulong start) && f[2].Length > 0
             ? new ProcessIdentity(pid, start, f[2]) : null;
     }

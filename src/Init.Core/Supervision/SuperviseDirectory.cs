@@ -129,9 +129,11 @@ public sealed class SuperviseDirectory : IDisposable
             if (Replace("pid", Encoding.ASCII.GetBytes(pidText), warn))
             {
                 _lastPid = status.Pid;
-                // In place, not renamed: one inode less per start, and a torn read only costs adoption its
-                // fast path (Adoption then checks start time and working directory instead).
-                Overwrite(IdentityFile, ProcessIdentity.Of(status.Pid)?.ToString() ?? "", warn);
+                // Only for a process (with pid 0 the status itself says there is nothing to adopt), and
+                // in place: renaming over a file, or truncating one, makes ext4 write it out at once
+                // (auto_da_alloc), which was most of a restart's cost. A torn read only costs adoption
+                // its fast path (Adoption then checks start time and working directory instead).
+                if (status.Pid != 0 && ProcessIdentity.Of(status.Pid) is { } identity) Overwrite(IdentityFile, identity.ToString(), warn);
             }
         }
         string stat = status.StatText(wantExit);
@@ -141,9 +143,10 @@ public sealed class SuperviseDirectory : IDisposable
         Replace("status", record, warn);
     }
 
+    /// <summary>Writes <paramref name="content"/> over the start of the file, no truncation (contents of one length stay whole).</summary>
     private void Overwrite(string name, string content, Action<string, int> warn)
     {
-        int fd = Sys.Open(Path.Combine(_path, name), O_WRONLY | O_CREAT | O_TRUNC, 0x1A4 /* 0644 */);
+        int fd = Sys.Open(Path.Combine(_path, name), O_WRONLY | O_CREAT, 0x1A4 /* 0644 */);
         if (fd < 0) { warn($"unable to open {_label}/{name}", Sys.Errno); return; }
         if (Sys.WriteAll(fd, Encoding.ASCII.GetBytes(content)) < 0) warn($"unable to write {_label}/{name}", Sys.Errno);
         Sys.Close(fd);
