@@ -30,8 +30,6 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     /// <summary>Called once, with the names of the services that had to be killed.</summary>
     public Action<IReadOnlyList<string>>? Done { get; set; }
 
-    public int Count => _services.Count;
-
     public void Start()
     {
         _started = loop.Now;
@@ -50,20 +48,16 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
         Poll();
     }
 
-    /// <summary>Services and their loggers: every non-dot directory of the scan dir, and its log/.</summary>
+    /// <summary>Services and their loggers: runsvdir's scan of the directory (<see cref="ServiceScan"/>), each with its log/.</summary>
     public static IEnumerable<(string Name, string Path)> Discover(string serviceDirectory)
     {
-        string[] entries;
-        try { entries = Directory.GetFileSystemEntries(serviceDirectory); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
-        Array.Sort(entries, StringComparer.Ordinal);
-        foreach (string path in entries)
+        var found = ServiceScan.Read(serviceDirectory, (_, _, _) => { }) ?? [];
+        foreach (var service in found.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
-            string name = Path.GetFileName(path);
-            if (name.StartsWith('.') || Sys.Stat(path, out var st) != 0 || !st.IsDirectory) continue;
-            yield return (name, path);
+            string path = Path.Combine(serviceDirectory, service.Name);
+            yield return (service.Name, path);
             string logPath = Path.Combine(path, "log");
-            if (Sys.Stat(logPath, out var lst) == 0 && lst.IsDirectory) yield return (name + "/log", logPath);
+            if (Sys.Stat(logPath, out var lst) == 0 && lst.IsDirectory) yield return (service.Name + "/log", logPath);
         }
     }
 

@@ -11,8 +11,6 @@ namespace Init.Configuration;
 /// </summary>
 public static class InitConfiguration
 {
-    public const string DefaultFile = "/etc/init/init.conf";
-
     public static InitOptions Load(string? file, string? kernelCommandLine, string[] arguments, Action<string> warn,
         IDictionary<string, string?>? environment = null)
     {

@@ -18,7 +18,7 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
     private const int AppendFlags = O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT;
 
     private readonly OutputQueue _queue = new();
-    private int _fdCurrent = -1, _fdLock = -1, _fdUdp = -1;
+    private int _fdCurrent = -1, _fdLock = -1;
     private ulong _plannedSize;          // size of current once the queue is written
     private ulong _writtenSize;          // size of current on disk
     private RotationStep _step = RotationStep.None;
@@ -31,7 +31,6 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
     public long RotateDue { get; set; }
     /// <summary>Called when a stalled directory may make progress again (a processor finished).</summary>
     public Action? Wake { get; set; }
-    public bool HasPending => !_queue.IsEmpty || _step != RotationStep.None;
 
     private string PathOf(string file) => Name + "/" + file;
 
@@ -190,7 +189,6 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
             Sys.Close(_fdCurrent);
             _fdCurrent = -1;
         }
-        if (_fdUdp >= 0) { Sys.Close(_fdUdp); _fdUdp = -1; }
         CloseLock();
     }
 

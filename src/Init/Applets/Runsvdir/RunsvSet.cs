@@ -47,8 +47,6 @@ public sealed class RunsvSet : IDisposable
         if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { if (_watch.Drain()) Scan(); });
     }
 
-    public int Count => _entries.Count;
-
     public IEnumerable<int> Pids => _entries.Values.Where(e => e.Pid != 0).Select(e => e.Pid);
 
     /// <summary>Reads the directory and brings the set of runsv processes in line with it.</summary>
