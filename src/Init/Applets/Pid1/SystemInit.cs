@@ -249,10 +249,18 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
         if (!runitStage && Hooks.Executable(HookPath("3")) is { } hook)
         {
             Log.Line($"stage 3: running {hook}");
-            int pid = ctx.Hooks.Start(hook, status => { Log.Line($"stage 3: {hook} ended ({WaitStatus.Describe(status)})"); Reboot(final); });
+            EventLoop.Timer? deadline = null;
+            int pid = ctx.Hooks.Start(hook, status =>
+            {
+                // Cancelled once it ended: if reboot(2) then fails, PID 1 stays up, and a pid reused
+                // by then must never get this SIGKILL.
+                deadline?.Cancel();
+                Log.Line($"stage 3: {hook} ended ({WaitStatus.Describe(status)})");
+                Reboot(final);
+            });
             if (pid > 0)
             {
-                ctx.Loop.After(30_000, () => { Log.Warn($"stage 3: {hook} still running after 30s: killing it"); Sys.Kill(-pid, SIGKILL); Sys.Kill(pid, SIGKILL); });
+                deadline = ctx.Loop.After(30_000, () => { Log.Warn($"stage 3: {hook} still running after 30s: killing it"); Sys.Kill(-pid, SIGKILL); Sys.Kill(pid, SIGKILL); });
                 return;
             }
         }
