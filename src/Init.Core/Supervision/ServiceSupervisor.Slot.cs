@@ -41,6 +41,21 @@ public sealed partial class ServiceSupervisor
             else if (Sys.Stat(Path.Combine(Directory, "down"), out _) == 0) Process.StartDown();
         }
 
+        /// <summary>
+        /// After a hand-over: as <see cref="Prepare"/>, except that a process the predecessor still
+        /// published but that died during the hand-over is taken as exited, status unknown (so
+        /// ./finish still runs, with "-1 -1"), instead of being forgotten.
+        /// </summary>
+        public void Carry(StatusRecord? adoptable)
+        {
+            Prepare(adoptable);
+            if (adoptable is null && Files.ReadPrevious() is { Status: { Pid: > 0, State: not RunState.Down } gone })
+            {
+                Process.Adopt(gone);
+                Process.Exited(ServiceProcess.UnknownStatus);
+            }
+        }
+
         public int Spawn(ServiceProcess process, bool finish)
         {
             string[] argv = finish ? FinishArguments(process.LastStatus) : ["./run"];

@@ -142,8 +142,8 @@ public sealed partial class ServiceSupervisor : IDisposable
         _log?.Files.Inherit(record.Log);
         (_logRead, _logWrite) = (record.PipeRead, record.PipeWrite);
         foreach (int fd in new[] { _logRead, _logWrite }) if (fd >= 0) Sys.SetCloseOnExec(fd, true);
-        _main.Prepare(Adoption.Find(_main.Files, Directory));
-        _log?.Prepare(_log is null ? null : Adoption.Find(_log.Files, _log.Directory));
+        _main.Carry(Adoption.Find(_main.Files, Directory));
+        _log?.Carry(Adoption.Find(_log.Files, _log.Directory));
         _main.Process.Resume(record.Wants.Main);
         _log?.Process.Resume(record.Wants.Log);
         // What the predecessor last wrote may name a process that died during the hand-over.
