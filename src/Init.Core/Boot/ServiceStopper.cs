@@ -61,35 +61,20 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
         }
     }
 
-    /// <summary>A supervisor holds supervise/ok open for reading; without one, open(O_WRONLY|O_NONBLOCK) fails with ENXIO.</summary>
-    public static bool HasSupervisor(string servicePath)
-    {
-        int fd = Sys.Open(Path.Combine(servicePath, "supervise/ok"), O_WRONLY | O_NONBLOCK);
-        if (fd < 0) return false;
-        Sys.Close(fd);
-        return true;
-    }
+    /// <summary>A supervisor holds supervise/ok open for reading.</summary>
+    public static bool HasSupervisor(string servicePath) => SuperviseClient.HasSupervisor(Path.Combine(servicePath, "supervise"));
 
-    public static bool Send(string servicePath, char command)
-    {
-        int fd = Sys.Open(Path.Combine(servicePath, "supervise/control"), O_WRONLY | O_NONBLOCK);
-        if (fd < 0) return false;
-        Span<byte> b = [(byte)command];
-        bool ok = Sys.Write(fd, b) == 1;
-        Sys.Close(fd);
-        return ok;
-    }
+    public static bool Send(string servicePath, char command) =>
+        SuperviseClient.Send(Path.Combine(servicePath, "supervise"), [(byte)command]) == 0;
 
     /// <summary>Down when supervise/status says no pid, or when its supervisor is gone.</summary>
     public static bool IsDown(string servicePath)
     {
-        Span<byte> buffer = stackalloc byte[StatusRecord.Size + 1];
-        int fd = Sys.Open(Path.Combine(servicePath, "supervise/status"), O_RDONLY);
-        if (fd < 0) return true;
-        int n = Sys.Read(fd, buffer);
-        Sys.Close(fd);
-        if (n != StatusRecord.Size || !StatusRecord.TryRead(buffer[..n], out var record)) return !HasSupervisor(servicePath);
-        return record.Pid == 0 || !HasSupervisor(servicePath);
+        string supervise = Path.Combine(servicePath, "supervise");
+        if (!SuperviseClient.HasSupervisor(supervise)) return true;
+        int r = SuperviseClient.ReadStatus(supervise, out var record, out _);
+        if (r > 0) return true;          // no status file (or unreadable): nothing we could wait for
+        return r == 0 && record.Pid == 0;
     }
 
     private void Tell(Service s)

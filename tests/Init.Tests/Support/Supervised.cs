@@ -74,16 +74,7 @@ public sealed class Supervised : IDisposable
     public bool Exited => _runsv.HasExited || (_engine && !HasSupervisor);
 
     /// <summary>Something holds supervise/ok open for reading (sv's test for a live runsv).</summary>
-    public bool HasSupervisor
-    {
-        get
-        {
-            int fd = Init.Interop.Sys.Open(Path.Combine(Supervise(), "ok"), Init.Interop.Consts.O_WRONLY | Init.Interop.Consts.O_NONBLOCK);
-            if (fd < 0) return false;
-            Init.Interop.Sys.Close(fd);
-            return true;
-        }
-    }
+    public bool HasSupervisor => SuperviseClient.HasSupervisor(Supervise());
 
     public void Control(string bytes, bool log = false)
     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Init.Interop;
 using Init.Runtime;
@@ -22,7 +21,7 @@ public sealed class SvExit(int code) : Exception
 public sealed class SvSession(SvCommand command, bool lsb)
 {
     private readonly StringBuilder _out = new();
-    private readonly byte[] _status = new byte[StatusRecord.Size];
+    private StatusRecord _status;
     private bool _isLog;
 
     /// <summary>Failures so far (each fail/warning/timeout/kill line); the exit code, capped at 99.</summary>
@@ -66,37 +65,29 @@ public sealed class SvSession(SvCommand command, bool lsb)
     /// <summary>runit's svstatus_get: 1 status read, 0 no runsv (reported), -1 error (reported).</summary>
     public int StatusGet()
     {
-        int fd = Sys.Open("supervise/ok", O_WRONLY | O_NONBLOCK);
-        if (fd < 0)
+        int e = SuperviseClient.Probe("supervise");
+        if (e == ENXIO) { NotRunning(command.Acts[0]); return 0; }
+        // Our addition: `sv status` by a user who may read but not write supervise/ shows the
+        // recorded status instead of failing (runit: "unable to open supervise/ok: access denied").
+        if (e != 0 && !(e == EACCES && command.Act == SvAct.Status))
         {
-            int e = Sys.Errno;
-            if (e == ENXIO) { NotRunning(command.Acts[0]); return 0; }
-            // Our addition: `sv status` by a user who may read but not write supervise/ shows the
-            // recorded status instead of failing (runit: "unable to open supervise/ok: access denied").
-            if (!(e == EACCES && command.Act == SvAct.Status))
-            {
-                Warn("unable to open supervise/ok", e);
-                return -1;
-            }
+            Warn("unable to open supervise/ok", e);
+            return -1;
         }
-        else Sys.Close(fd);
-        fd = Sys.Open("supervise/status", O_RDONLY | O_NONBLOCK);
-        if (fd < 0) { Warn("unable to open supervise/status", Sys.Errno); return -1; }
-        int r = Sys.Read(fd, _status);
-        int readErrno = Sys.Errno;
-        Sys.Close(fd);
-        if (r == StatusRecord.Size) return 1;
-        if (r < 0) Warn("unable to read supervise/status", readErrno);
-        else Warn("unable to read supervise/status: bad format");
+        // On failure the previous record stays, as runit's buffer does (status prints it under "log").
+        int r = SuperviseClient.ReadStatus("supervise", out var record, out bool opened);
+        if (r == 0) { _status = record; return 1; }
+        if (r == -1) Warn("unable to read supervise/status: bad format");
+        else Warn(opened ? "unable to read supervise/status" : "unable to open supervise/status", r);
         return -1;
     }
 
-    private uint Pid => BinaryPrimitives.ReadUInt32LittleEndian(_status.AsSpan(12));
-    private ulong StatusTai => BinaryPrimitives.ReadUInt64BigEndian(_status);
-    private byte State => _status[19];
-    private char Want => (char)_status[17];
-    private bool Paused => _status[16] != 0;
-    private bool TermSent => _status[18] != 0;
+    private uint Pid => (uint)_status.Pid;
+    private ulong StatusTai => _status.Since.Seconds;
+    private byte State => (byte)_status.State;
+    private char Want => _status.Want;
+    private bool Paused => _status.Paused;
+    private bool TermSent => _status.TermSent;
 
     /// <summary>runit's svstatus_print: 1 when a process runs, 2 when none, 0 when the down file can't be checked.</summary>
     public int Print(string name)
@@ -156,20 +147,13 @@ public sealed class SvSession(SvCommand command, bool lsb)
     public int Control(string acts)
     {
         if (StatusGet() <= 0) return -1;
-        if (Want == acts[0] && (acts[0] != 'd' || _status[18] == 1)) return 0;
-        int fd = Sys.Open("supervise/control", O_WRONLY | O_NONBLOCK);
-        if (fd < 0)
-        {
-            if (Sys.Errno != ENXIO) Warn("unable to open supervise/control", Sys.Errno);
-            else NotRunning(acts[0]);
-            return -1;
-        }
-        byte[] bytes = Encoding.ASCII.GetBytes(acts);
-        int n = Sys.Write(fd, bytes);
-        int e = n < 0 ? Sys.Errno : 0;
-        Sys.Close(fd);
-        if (n != bytes.Length) { Warn("unable to write to supervise/control", e); return -1; }
-        return 1;
+        if (Want == acts[0] && (acts[0] != 'd' || TermSent)) return 0;
+        int e = SuperviseClient.Send("supervise", Encoding.ASCII.GetBytes(acts), out bool opened);
+        if (e == 0) return 1;
+        if (!opened && e == ENXIO) NotRunning(acts[0]);
+        else if (!opened) Warn("unable to open supervise/control", e);
+        else Warn("unable to write to supervise/control", e < 0 ? 0 : e);
+        return -1;
     }
 
     /// <summary>runit's check(): 1 done (prints "ok: …"), 0 not yet, -1 give up on this service.</summary>
