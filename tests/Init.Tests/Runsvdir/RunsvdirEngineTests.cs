@@ -202,6 +202,37 @@ public class RunsvdirEngineTests
         Assert.That(Run.Until(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > now + 1, 3_000), Is.True);
     }
 
+    [Test, CancelAfter(40_000)]
+    public void SIGKILL_of_a_runsv_doubles_the_service_under_runits_runsvdir_and_not_under_ours()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("runit/svc/run", Sleeper);
+        temp.Script("ours/svc/run", Sleeper);
+        var runit = Run.Background("/usr/bin/runsvdir", [temp["runit"]], temp.Path, temp.Path, "runit-runsvdir");
+        var ours = Run.Background(Binary.Applet("runsvdir"), [temp["ours"]], temp.Path, temp.Path, "ours", RunsvdirTests.ProcessMode);
+        try
+        {
+            string theirs = temp["runit/svc"], mine = temp["ours/svc"];
+            Assert.That(Run.Until(() => RunsvdirTests.Running(theirs) && RunsvdirTests.Running(mine), 10_000), Is.True);
+            foreach (var scanner in new[] { runit, ours })
+                Run.Command("/bin/kill", "-9", Procs.ChildrenOf(scanner.Id).Single(p => p.Name == "runsv").Pid.ToString());
+
+            // Both scanners start a new runsv; runit's starts ./run again beside the orphan, ours adopts it.
+            Assert.That(Run.Until(() => Procs.Roots(theirs).Count == 2, 10_000), Is.True, "runit's runsvdir left one copy: the comparison shows nothing");
+            Assert.That(Run.Until(() => Procs.ChildrenOf(ours.Id).Any(p => p.Name == "runsv") && Sv("status", mine).Stdout.StartsWith("run: "), 10_000), Is.True);
+            Run.Never(() => Procs.Roots(mine).Count != 1, TimeSpan.FromMilliseconds(1_500), "a second copy under our runsvdir");
+            TestContext.Out.WriteLine($"after SIGKILL of the runsv: runit {Procs.Roots(theirs).Count} copies, ours {Procs.Roots(mine).Count}");
+        }
+        finally
+        {
+            RunsvdirTests.Stop(runit);
+            RunsvdirTests.Stop(ours);
+            Sv("-w", "5", "exit", temp["runit/svc"], temp["ours/svc"]);
+            foreach (var dir in new[] { temp["runit/svc"], temp["ours/svc"] })
+                foreach (int pid in Procs.Roots(dir)) Run.Command("/bin/kill", "-9", pid.ToString());
+        }
+    }
+
     private static List<int> LoggedLines(TempDirectory temp)
     {
         try
