@@ -35,6 +35,9 @@ public static class EngineMode
                 exit(111);
                 return;
             }
+            // What made us a successor is not the services' business: they see the engine's environment.
+            SysProcess.SetEnvironment(Handover.Variable, null);
+            SysProcess.SetEnvironment(SupervisionEngine.ModeVariable, "engine");
             engine.Resume(Handover.Read(memfd));
         }
         else
