@@ -16,7 +16,6 @@ namespace Init.Supervision;
 /// </summary>
 public sealed class SupervisionEngine : IDisposable
 {
-    public const long ScanIntervalMs = 5000;   // runit: "at least every five seconds"
     public const long RestartDelayMs = 1000;   // runit's runsvdir restarts a runsv at most once a second
 
     /// <summary>The environment variable our runsvdir reads: <c>engine</c> (the default) or <c>process</c> (a runsv per service).</summary>
@@ -33,11 +32,7 @@ public sealed class SupervisionEngine : IDisposable
     private readonly HashSet<ServiceSupervisor> _leaving = [];     // removed from the directory, stopping
     private readonly EventLoop _loop;
     private readonly string _directory;
-    private readonly Action<string, string, int> _warn;
-    private readonly DirectoryWatch _watch = new();
-    private (ulong, ulong) _watched;
-    private EventLoop.Timer? _timer;
-    private long _timerDue = long.MaxValue;
+    private readonly DirectoryScanner _scanner;
     private bool _stopping;
 
     /// <summary>Called once after <see cref="StopAll"/>, when every supervisor has ended.</summary>
@@ -48,40 +43,24 @@ public sealed class SupervisionEngine : IDisposable
     {
         _loop = loop;
         _directory = directory;
-        _warn = warn;
-        if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { if (_watch.Drain()) Scan(); });
+        _scanner = new DirectoryScanner(loop, directory, warn, Apply);
     }
 
     /// <summary>Supervisors alive now (running, starting, or stopping after removal).</summary>
     public int Supervising => _entries.Values.Count(e => e.Supervisor is not null) + _leaving.Count;
 
     /// <summary>Reads the directory and brings the set of supervisors in line with it.</summary>
-    public void Scan()
+    public void Scan() => _scanner.Scan();
+
+    private long Apply(IReadOnlyList<FoundService> found)
     {
-        if (_stopping) return;
-        _timer?.Cancel();
-        _timer = null;
-        _timerDue = long.MaxValue;
-        if (Sys.Stat(_directory, out var dir) < 0)
-        {
-            _warn("unable to stat ", _directory, Sys.Errno);
-            ScanIn(ScanIntervalMs);
-            return;
-        }
-        if ((dir.Device, dir.Inode) != _watched && _watch.Add(_directory) == 0) _watched = (dir.Device, dir.Inode);
-        var found = ServiceScan.Read(_directory, _warn);
-        if (found is null)
-        {
-            ScanIn(RestartDelayMs);
-            return;
-        }
         long now = _loop.Now;
-        long next = ScanIntervalMs;
+        long next = long.MaxValue;
         var seen = new HashSet<(ulong, ulong)>();
         foreach (var service in found)
         {
             var key = (service.Device, service.Inode);
-            if (!seen.Add(key)) continue;
+            seen.Add(key);
             if (!_entries.TryGetValue(key, out var entry)) _entries[key] = entry = new Entry(service.Name);
             entry.Name = service.Name;
             if (entry.Supervisor is not null) continue;
@@ -100,7 +79,7 @@ public sealed class SupervisionEngine : IDisposable
                 leaving.Exit();
             }
         }
-        ScanIn(next);
+        return next;
     }
 
     private void Start(Entry entry, long now)
@@ -148,18 +127,9 @@ public sealed class SupervisionEngine : IDisposable
             // but a pause lets `sv -w exit` see the supervisor gone, and bounds a failing one to a try a second.
             entry.Supervisor = null;
             entry.LastStartMs = _loop.Now;
-            if (!_stopping) ScanIn(RestartDelayMs);
+            if (!_stopping) _scanner.ScanIn(RestartDelayMs);
         }
         if (_stopping && Supervising == 0) Stopped?.Invoke();
-    }
-
-    private void ScanIn(long delayMs)
-    {
-        long due = _loop.Now + delayMs;
-        if (_timer is not null && _timerDue <= due) return;
-        _timer?.Cancel();
-        _timerDue = due;
-        _timer = _loop.After(delayMs, Scan);
     }
 
     /// <summary>
@@ -170,7 +140,7 @@ public sealed class SupervisionEngine : IDisposable
     public void StopAll()
     {
         _stopping = true;
-        _timer?.Cancel();
+        _scanner.Stop();
         var all = _entries.Values.Select(e => e.Supervisor).OfType<ServiceSupervisor>().Concat(_leaving).ToList();
         if (all.Count == 0) { Stopped?.Invoke(); return; }
         foreach (var supervisor in all)
@@ -185,7 +155,7 @@ public sealed class SupervisionEngine : IDisposable
     public List<(string Name, HandoverRecord Record)> HandOver()
     {
         _stopping = true;
-        _timer?.Cancel();
+        _scanner.Stop();
         var list = new List<(string, HandoverRecord)>();
         foreach (var entry in _entries.Values)
             if (entry.Supervisor?.Handover() is { } record) list.Add((entry.Name, record));
@@ -216,6 +186,6 @@ public sealed class SupervisionEngine : IDisposable
     {
         foreach (var entry in _entries.Values) entry.Supervisor?.Dispose();
         foreach (var supervisor in _leaving) supervisor.Dispose();
-        _watch.Dispose();
+        _scanner.Dispose();
     }
 }

@@ -13,7 +13,6 @@ namespace Init.Applets.Runsvdir;
 /// </summary>
 public sealed class RunsvSet : IDisposable
 {
-    public const long ScanIntervalMs = 5000;   // runit: "at least every five seconds"
     public const long RestartDelayMs = 1000;   // a broken service dir costs one runsv start a second
 
     private sealed class Entry(string name)
@@ -30,10 +29,7 @@ public sealed class RunsvSet : IDisposable
     private readonly string _runsv;
     private readonly bool _newSession;
     private readonly Action<string, string, int> _warn;
-    private readonly DirectoryWatch _watch = new();
-    private (ulong, ulong) _watched;
-    private EventLoop.Timer? _timer;
-    private long _timerDue = long.MaxValue;
+    private readonly DirectoryScanner _scanner;
 
     /// <param name="runsv">The program started as "runsv NAME" in <paramref name="directory"/>.</param>
     /// <param name="newSession">-P: each runsv in a session (and process group) of its own.</param>
@@ -44,37 +40,23 @@ public sealed class RunsvSet : IDisposable
         _runsv = runsv;
         _newSession = newSession;
         _warn = warn;
-        if (_watch.Fd >= 0) _loop.Watch(_watch.Fd, () => { if (_watch.Drain()) Scan(); });
+        _scanner = new DirectoryScanner(loop, directory, warn, Apply);
     }
 
     public IEnumerable<int> Pids => _entries.Values.Where(e => e.Pid != 0).Select(e => e.Pid);
 
     /// <summary>Reads the directory and brings the set of runsv processes in line with it.</summary>
-    public void Scan()
+    public void Scan() => _scanner.Scan();
+
+    private long Apply(IReadOnlyList<FoundService> found)
     {
-        _timer?.Cancel();
-        _timer = null;
-        _timerDue = long.MaxValue;
-        if (Sys.Stat(_directory, out var dir) < 0)
-        {
-            _warn("unable to stat ", _directory, Sys.Errno);
-            ScanIn(ScanIntervalMs);
-            return;
-        }
-        if ((dir.Device, dir.Inode) != _watched && _watch.Add(_directory) == 0) _watched = (dir.Device, dir.Inode);
-        var found = ServiceScan.Read(_directory, _warn);
-        if (found is null)
-        {
-            ScanIn(RestartDelayMs);
-            return;
-        }
         long now = _loop.Now;
-        long next = ScanIntervalMs;
+        long next = long.MaxValue;
         var seen = new HashSet<(ulong, ulong)>();
         foreach (var service in found)
         {
             var key = (service.Device, service.Inode);
-            if (!seen.Add(key)) continue;
+            seen.Add(key);
             if (!_entries.TryGetValue(key, out var entry)) _entries[key] = entry = new Entry(service.Name);
             entry.Name = service.Name;
             if (entry.Pid != 0) continue;
@@ -89,7 +71,7 @@ public sealed class RunsvSet : IDisposable
             entry.Gone = true;
             _entries.Remove(key);
         }
-        ScanIn(next);
+        return next;
     }
 
     private void Start(Entry entry, long now)
@@ -116,16 +98,7 @@ public sealed class RunsvSet : IDisposable
     {
         if (entry.Pid != pid) return;
         entry.Pid = 0;
-        if (!entry.Gone) ScanIn(Math.Max(0, entry.LastStartMs + RestartDelayMs - _loop.Now));
-    }
-
-    private void ScanIn(long delayMs)
-    {
-        long due = _loop.Now + delayMs;
-        if (_timer is not null && _timerDue <= due) return;
-        _timer?.Cancel();
-        _timerDue = due;
-        _timer = _loop.After(delayMs, Scan);
+        if (!entry.Gone) _scanner.ScanIn(Math.Max(0, entry.LastStartMs + RestartDelayMs - _loop.Now));
     }
 
     /// <summary>SIGHUP: TERM to every runsv (runit's runsvdir then exits without waiting).</summary>
@@ -134,5 +107,5 @@ public sealed class RunsvSet : IDisposable
         foreach (int pid in Pids) Sys.Kill(pid, SIGTERM);
     }
 
-    public void Dispose() => _watch.Dispose();
+    public void Dispose() => _scanner.Dispose();
 }

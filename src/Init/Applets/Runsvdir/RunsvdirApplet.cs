@@ -68,7 +68,7 @@ public static class RunsvdirApplet
         loop.OnSignal(SIGTERM, _ => { exit(0); loop.Stop(); });
         loop.OnSignal(SIGHUP, _ => { set.TerminateAll(); exit(111); loop.Stop(); });
         // Orphans handed to us (we are no subreaper, but a runsv's child may be re-parented in odd set-ups).
-        loop.EnableSweep(RunsvSet.ScanIntervalMs);
+        loop.EnableSweep(DirectoryScanner.ScanIntervalMs);
         set.Scan();
         loop.Run();
     }
