@@ -1,3 +1,5 @@
+using Init.Runtime;
+
 namespace Init.Accounts;
 
 /// <summary>A user's ids as /etc/passwd names them.</summary>
@@ -80,12 +82,8 @@ public static class AccountSpec
 
     private static bool TryScan(string digits, out uint value)
     {
-        value = 0;
-        foreach (char c in digits)
-        {
-            if (c < '0' || c > '9') return false;
-            value = unchecked(value * 10 + (uint)(c - '0'));
-        }
-        return true;
+        bool all = Digits.TryScanAll(digits, out ulong v);
+        value = unchecked((uint)v); // C's unsigned int wraps the same way
+        return all;
     }
 }

@@ -28,6 +28,9 @@ public sealed class InitOptions
     /// <summary>Seconds between SIGTERM and SIGKILL to the processes left after the services stopped.</summary>
     public int KillGraceSeconds { get; set; } = 3;
 
+    /// <summary>Seconds the stage-3 hook may run before it (and its process group) is killed and the machine goes down anyway.</summary>
+    public int HookTimeoutSeconds { get; set; } = 30;
+
     /// <summary>What ctrl-alt-del (SIGINT) does: reboot, poweroff, halt or ignore.</summary>
     public string CtrlAltDel { get; set; } = "reboot";
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Init.Runtime;
 
 namespace Init.Logging;
 
@@ -56,17 +57,17 @@ public sealed class LogConfig
                 break;
             case 's':
                 {
-                    int n = ScanUlong(arg, out ulong v);
+                    int n = Digits.Scan(arg, out ulong v);
                     if (n < arg.Length && arg[n] == 'm') v *= 1024 * 1024;
                     else if (n < arg.Length && arg[n] == 'k') v *= 1024;
                     SizeMax = v;
                     break;
                 }
-            case 'n': ScanUlong(arg, out ulong nmax); NumMax = nmax; break;
-            case 'N': ScanUlong(arg, out ulong nmin); NumMin = nmin; break;
+            case 'n': Digits.Scan(arg, out ulong nmax); NumMax = nmax; break;
+            case 'N': Digits.Scan(arg, out ulong nmin); NumMin = nmin; break;
             case 't':
                 {
-                    int n = ScanUlong(arg, out ulong v);
+                    int n = Digits.Scan(arg, out ulong v);
                     if (n < arg.Length && arg[n] == 'h') v *= 3600;
                     else if (n < arg.Length && arg[n] == 'm') v *= 60;
                     Timeout = v;
@@ -97,7 +98,7 @@ public sealed class LogConfig
                 if (at >= arg.Length || arg[at] != '.') { Warnings.Add("unable to scan ip address: " + Encoding.UTF8.GetString(arg)); return; }
                 at++;
             }
-            int n = ScanUlong(arg[at..], out ulong v);
+            int n = Digits.Scan(arg[at..], out ulong v);
             if (n == 0) { Warnings.Add("unable to scan ip address: " + Encoding.UTF8.GetString(arg)); return; }
             ip[k] = (byte)v;
             at += n;
@@ -105,23 +106,10 @@ public sealed class LogConfig
         ulong port = 514;
         if (at < arg.Length && arg[at] == ':')
         {
-            ScanUlong(arg[(at + 1)..], out port);
+            Digits.Scan(arg[(at + 1)..], out port);
             if (port == 0) { Warnings.Add("unable to scan port number: " + Encoding.UTF8.GetString(arg[(at + 1)..])); return; }
         }
         UdpAddressBytes = ip;
         UdpPort = (ushort)port;
-    }
-
-    /// <summary>djb's scan_ulong: the number of digits consumed and their value (wrapping like C).</summary>
-    public static int ScanUlong(ReadOnlySpan<byte> s, out ulong value)
-    {
-        value = 0;
-        int i = 0;
-        while (i < s.Length && s[i] >= '0' && s[i] <= '9')
-        {
-            value = unchecked(value * 10 + (ulong)(s[i] - '0'));
-            i++;
-        }
-        return i;
     }
 }

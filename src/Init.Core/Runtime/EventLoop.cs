@@ -278,7 +278,7 @@ public sealed unsafe class EventLoop : IDisposable
     private void RunDueTimers()
     {
         long now = Now;
-        while (_timers.TryPeek(out var timer, out long due) && due <= now)
+        while (!_stopped && _timers.TryPeek(out var timer, out long due) && due <= now)
         {
             _timers.Dequeue();
             if (!timer.Cancelled) { timer.Cancel(); Guard(timer.Callback); }

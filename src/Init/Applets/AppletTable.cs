@@ -5,11 +5,12 @@ namespace Init.Applets;
 /// <summary>An applet: its name(s), entry point and one-line summary for <c>init --help</c>.</summary>
 public sealed record Applet(string Name, Func<string, string[], int> Main, string Summary, bool AnswersVersion = true, string[]? Aliases = null);
 
-/// <summary>The applets of the multi-call binary. Each lives in its own folder; this is the only place that names them all.</summary>
-public static class AppletTable
+/// <summary>
+/// The applets of the multi-call binary. Each lives in its own folder; this is the only place that
+/// names them all. <c>Version</c> is generated from the project's &lt;Version&gt; (Init.csproj).
+/// </summary>
+public static partial class AppletTable
 {
-    public const string Version = "0.1.0";
-
     public static readonly Applet[] All =
     [
         new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)"),

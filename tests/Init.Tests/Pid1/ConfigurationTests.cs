@@ -2,7 +2,7 @@ using Init.Configuration;
 
 namespace Init.Tests.Pid1;
 
-/// <summary>InitOptions binding (source-generated): every field, every source, and bad input.</summary>
+/// <summary>InitOptions from its sources through the table of settings: every field, every source, and bad input.</summary>
 [TestFixture, Category("Fast")]
 public class ConfigurationTests
 {
@@ -95,7 +95,45 @@ public class ConfigurationTests
         Assert.That(o.Mount, Is.True);
         Assert.That(o.Mode, Is.EqualTo("auto"));
         Assert.That(o.KillGraceSeconds, Is.EqualTo(3));
-        Assert.That(warnings, Has.Count.EqualTo(5), string.Join("\n", warnings));
+        Assert.That(warnings, Has.Count.EqualTo(6), string.Join("\n", warnings));
+        Assert.That(warnings, Does.Contain($"{file}: line 1: a section must be [Name]: ignored"));
+        Assert.That(warnings, Does.Contain($"{file}: line 2: not Key = value: ignored"));
+        Assert.That(warnings, Does.Contain("configuration: bad value for KillGraceSeconds: -4 (must be a whole number from 0): using the default"));
+        Assert.That(warnings, Does.Contain("configuration: bad value for Mode: weird (must be one of auto, system, container): using the default"));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void The_ini_form_has_sections_quotes_comments_and_a_repeated_key_is_reported()
+    {
+        var warnings = new List<string>();
+
+        var values = IniFile.Parse("; comment\n# comment\nMode = \"container\"\n[Other]\nMode=x\r\n\nStopGraceSeconds=1\nStopGraceSeconds=2\n", "f", warnings.Add);
+
+        Assert.That(values, Is.EquivalentTo(new Dictionary<string, string?> { ["Mode"] = "container", ["Other:Mode"] = "x", ["Other:StopGraceSeconds"] = "2" }));
+        Assert.That(warnings, Is.EqualTo(new[] { "f: line 8: Other:StopGraceSeconds is set again: this later value counts" }));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void Every_option_has_exactly_one_setting()
+    {
+        var options = typeof(InitOptions).GetProperties().Select(p => p.Name).Order();
+
+        Assert.That(InitSettings.All.Select(s => s.Key).Order(), Is.EqualTo(options));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void Values_at_the_edges_of_their_ranges_are_taken_and_beyond_them_refused()
+    {
+        var warnings = new List<string>();
+        var env = new Dictionary<string, string?> { ["INIT_REAPINTERVALMS"] = "1000", ["INIT_RESPAWNMAXSECONDS"] = "0", ["INIT_SERVICEDIRECTORY"] = "", ["INIT_OTHER_TOOL"] = "x" };
+
+        var o = InitConfiguration.Load(null, null, ["--StopGraceSeconds=0", "--ReapIntervalMs=9"], warnings.Add, env);
+
+        Assert.That(o.StopGraceSeconds, Is.EqualTo(0));
+        Assert.That(o.ReapIntervalMs, Is.EqualTo(200), "the last source's 9 is refused: the default, not the environment's 1000");
+        Assert.That(o.RespawnMaxSeconds, Is.EqualTo(30));
+        Assert.That(o.ServiceDirectory, Is.EqualTo("/etc/service"));
+        Assert.That(warnings, Has.Count.EqualTo(3), string.Join("\n", warnings));
     }
 
     [Test, MaxTime(5_000)]

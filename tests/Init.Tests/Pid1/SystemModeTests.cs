@@ -12,9 +12,9 @@ public class SystemModeTests
 {
     private const string PrivateRunitDirs = "mount -t tmpfs tmpfs /run && mkdir -p /etc/runit && mount -t tmpfs tmpfs /etc/runit";
 
-    private static NamespacedInit Start(TempDirectory temp, string? wrapper = PrivateRunitDirs) =>
+    private static NamespacedInit Start(TempDirectory temp, string? wrapper = PrivateRunitDirs, params string[] more) =>
         new(temp, ["--Mode=system", "--Stages=builtin", "--Console=false", "--Mount=false", "--ServiceDirectory=" + temp["service"],
-            "--HookDirectory=" + temp["hooks"], "--StopGraceSeconds=2", "--KillGraceSeconds=1"], wrapper: wrapper);
+            "--HookDirectory=" + temp["hooks"], "--StopGraceSeconds=2", "--KillGraceSeconds=1", .. more], wrapper: wrapper);
 
     [Test, CancelAfter(40_000)]
     public void Init_0_from_a_service_runs_stage_3_through_runit_inits_protocol()
@@ -114,4 +114,66 @@ public class SystemModeTests
         init.Signal(12);
         Assert.That(init.WaitForExit(20_000), Is.EqualTo(128 + 2), init.Output);
     }
+
+    [TestCase(12, "stage 3: poweroff (SIGUSR2)", 128 + 2)]
+    [TestCase(10, "stage 3: halt (SIGUSR1)", 128 + 2)]
+    [TestCase(15, "stage 3: reboot (SIGTERM)", 128 + 1)]
+    [TestCase(2, "stage 3: reboot (ctrl-alt-del)", 128 + 1)]
+    [CancelAfter(40_000)]
+    public void After_a_failure_of_its_own_set_up_PID_1_starts_no_service_but_a_signal_still_runs_stage_3(int signo, string stage3, int exit)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("hooks/3", "echo stage-3-hook-ran\n");
+        temp.Script("service/a/run", $"echo up > {temp["a.up"]}; exec sleep 1000\n");
+        using var init = StartFailing(temp);
+        Assert.That(Run.Until(() => init.Output.Contains("waiting for a shutdown request"), 10_000), Is.True, init.Output);
+
+        init.Signal(signo);
+
+        Assert.That(init.WaitForExit(20_000), Is.EqualTo(exit), init.Output);
+        Assert.That(init.Output, Does.Contain("fatal: internal error: InvalidOperationException: INIT_TEST_FAULT=setup"));
+        Assert.That(init.Output, Does.Contain(stage3));
+        Assert.That(init.Output, Does.Contain("stage-3-hook-ran"));
+        Assert.That(File.Exists(temp["a.up"]), Is.False, "no service starts after the failure");
+    }
+
+    [Test, CancelAfter(40_000)]
+    public void After_a_failure_of_its_own_set_up_PID_1_still_honours_runit_inits_request()
+    {
+        using var temp = new TempDirectory();
+        using var init = StartFailing(temp);
+        Assert.That(Run.Until(() => init.Output.Contains("waiting for a shutdown request"), 10_000), Is.True, init.Output);
+
+        // `init 6` from inside the namespace (its PID 1 and its private /etc/runit); stage 3 may
+        // TERM the requester itself before it has exited, so only PID 1's course tells.
+        Run.Command("nsenter", "--target", init.InitPid.ToString(), "--pid", "--mount", Binary.Init, "6");
+
+        Assert.That(init.WaitForExit(20_000), Is.EqualTo(128 + 1), init.Output);
+        Assert.That(init.Output, Does.Contain("stage 3: reboot (runit-init (stopit))"));
+    }
+
+    [Test, CancelAfter(40_000)]
+    public void When_reboot_fails_PID_1_stays_up_and_never_kills_the_finished_stage_3_hooks_group()
+    {
+        using var temp = new TempDirectory();
+        // The hook leaves a child in its process group: the hook's deadline (1 s) would kill it.
+        temp.Script("hooks/3", "sleep 1000 &\necho hook-left-a-child\n");
+        // Without CAP_SYS_BOOT, reboot(2) fails with EPERM.
+        using var init = Start(temp, PrivateRunitDirs + "; exec setpriv --bounding-set -sys_boot \"$0\" \"$@\"", "--HookTimeoutSeconds=1");
+        Assert.That(Run.Until(() => init.Output.Contains("stage 2: up"), 10_000), Is.True, init.Output);
+
+        init.Signal(12);
+
+        Assert.That(Run.Until(() => init.Output.Contains("reboot(2) failed"), 20_000), Is.True, init.Output);
+        int pid1 = init.InitPid;
+        Assert.That(NamespacedInit.Stat(pid1).Any(p => p.Name == "sleep"), Is.True, "the hook's child, now PID 1's: " + init.Output);
+        Run.Never(() => init.HasExited || !NamespacedInit.Stat(pid1).Any(p => p.Name == "sleep"), TimeSpan.FromSeconds(2),
+            "PID 1 exiting, or the hook's deadline killing its group after the hook had ended");
+        Assert.That(init.Output, Does.Not.Contain("still running after"));
+    }
+
+    private static NamespacedInit StartFailing(TempDirectory temp) =>
+        new(temp, ["--Mode=system", "--Stages=builtin", "--Console=false", "--Mount=false", "--ServiceDirectory=" + temp["service"],
+            "--HookDirectory=" + temp["hooks"], "--StopGraceSeconds=2", "--KillGraceSeconds=1"],
+            environment: new Dictionary<string, string?> { ["INIT_TEST_FAULT"] = "setup" }, wrapper: PrivateRunitDirs);
 }

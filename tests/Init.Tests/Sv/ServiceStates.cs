@@ -65,6 +65,13 @@ public sealed partial class ServiceState : IDisposable
         File.SetUnixFileMode(file, (UnixFileMode)0b111_101_101);
     }
 
+    /// <summary>Waits until the supervisor has taken a control byte: its status shows <paramref name="want"/> ('u' or 'd').</summary>
+    public void WaitForWant(char want)
+    {
+        StatusRecord r = default;
+        Assert.That(Run.Until(() => _supervised!.TryStatus(out r) && r.Want == want, 5_000), Is.True, $"the status never showed want {want}");
+    }
+
     /// <summary>The second (Unix) of the newest status record, the service's or its logger's; null without one.</summary>
     public long? StatusSecond
     {

@@ -48,6 +48,8 @@ public class SvRunit23Tests
         using var temp = new TempDirectory();
         using var state = new ServiceState(temp.Path, "up", Supervised.RunitRunsv);
         Run.Command(Binary.Applet("sv"), "down", state.ServiceDirectory);
+        // sv down returns once the byte is written; before runsv has read it, check would see want up and say ok.
+        state.WaitForWant('d');
 
         var ours = state.Sv(Binary.Applet("sv"), "-w 5 check svc");
 

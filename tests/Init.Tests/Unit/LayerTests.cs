@@ -10,11 +10,12 @@ namespace Init.Tests.Unit;
 public class LayerTests
 {
     private static readonly string[] Everything =
-        ["Init.Interop", "Init.Runtime", "Init.Supervision", "Init.Logging", "Init.Boot", "Init.Container", "Init.Configuration", "Init.Accounts"];
+        ["Init.Interop", "Init.Runtime", "Init.Supervision", "Init.Control", "Init.Logging", "Init.Boot", "Init.Container", "Init.Configuration", "Init.Accounts"];
 
     [TestCase("Init.Interop")]
     [TestCase("Init.Runtime", "Init.Interop")]
     [TestCase("Init.Supervision", "Init.Interop", "Init.Runtime")]
+    [TestCase("Init.Control", "Init.Interop", "Init.Runtime", "Init.Supervision")]
     [TestCase("Init.Logging", "Init.Interop", "Init.Runtime")]
     [TestCase("Init.Accounts", "Init.Interop", "Init.Runtime")]
     [TestCase("Init.Configuration")]

@@ -49,7 +49,7 @@ public static class ChpstApplet
                 case 'U': o.EnvUser = a; break;
                 case 'b': o.Argv0 = a; break;
                 case 'e': o.EnvDir = a; break;
-                case 'm': if (!Scan(a, out ulong m)) return UsageError(name); o.SetMemory(m); break;
+                case 'm': if (!Digits.TryScanAll(a, out ulong m)) return UsageError(name); o.SetMemory(m); break;
                 case 'd': if (!Limit(o, ChpstOptions.Data, a)) return UsageError(name); break;
                 case 'o': if (!Limit(o, ChpstOptions.Nofile, a)) return UsageError(name); break;
                 case 'p': if (!Limit(o, ChpstOptions.Nproc, a)) return UsageError(name); break;
@@ -63,7 +63,7 @@ public static class ChpstApplet
                     {
                         bool negative = a.StartsWith('-');
                         string digits = negative || a.StartsWith('+') ? a[1..] : a;
-                        if (!Scan(digits, out ulong n)) return UsageError(name);
+                        if (!Digits.TryScanAll(digits, out ulong n)) return UsageError(name);
                         o.Nice = negative ? -(int)n : (int)n;
                         break;
                     }
@@ -84,20 +84,8 @@ public static class ChpstApplet
 
     private static bool Limit(ChpstOptions o, int resource, string a)
     {
-        if (!Scan(a, out ulong v)) return false;
+        if (!Digits.TryScanAll(a, out ulong v)) return false;
         o.Limits[resource] = v;
-        return true;
-    }
-
-    /// <summary>scan_ulong as runit uses it: leading digits, and the whole argument must be digits ("" is 0).</summary>
-    public static bool Scan(string s, out ulong value)
-    {
-        value = 0;
-        foreach (char ch in s)
-        {
-            if (ch < '0' || ch > '9') return false;
-            value = unchecked(value * 10 + (ulong)(ch - '0'));
-        }
         return true;
     }
 

@@ -63,7 +63,7 @@ public static class Daemontools
             if (c == '?') return Usage(name, usage);
             ulong v;
             if (g.Argument == "=") v = ChpstOptions.Hard;
-            else if (!ChpstApplet.Scan(g.Argument, out v)) return Usage(name, ChpstApplet.Usage);
+            else if (!Digits.TryScanAll(g.Argument, out v)) return Usage(name, ChpstApplet.Usage);
             switch (c)
             {
                 case 'a': o.Limits[ChpstOptions.As] = v; break;

@@ -23,17 +23,45 @@ public static unsafe class Pid1Applet
         "       init APPLET [ARGS...]     run an applet (see init --help)\n" +
         "settings: /etc/init/init.conf (INI), INIT_<KEY> variables, init.<key>=<value> on the kernel command line, --<Key>=<value>\n";
 
+    /// <summary>The settings PID 1 runs with, once read: what a recovery after a failure falls back on.</summary>
+    private static InitOptions? s_options;
+
+    public const string FaultVariable = "INIT_TEST_FAULT";
+
     public static int Run(string name, string[] args)
     {
         if (Sys.GetPid() != 1) return Start(name, args);
         try { return Start(name, args); }
         catch (Exception e)
         {
-            // PID 1 must not exit (the kernel would panic): say why, then only reap, forever.
+            // PID 1 must not exit (the kernel would panic), and must still stop the machine when asked.
+            Output.Err($"{name}: fatal: internal error: {e.GetType().Name}: {e.Message}: no services; waiting for a shutdown request\n");
+            return Recover(name, s_options ?? new InitOptions());
+        }
+    }
+
+    /// <summary>
+    /// After a failure in PID 1's own set-up: no stage 1 or 2, but ctrl-alt-del, SIGTERM/USR1/USR2
+    /// and runit-init's request still lead to stage 3 and reboot(2). Only if even that cannot be
+    /// set up is PID 1 left reaping, forever.
+    /// </summary>
+    private static int Recover(string name, InitOptions options)
+    {
+        try
+        {
+            var loop = new EventLoop();
+            var ctx = InitContext.Create(loop, options, name);
+            loop.OrphanReaped = (_, _) => { };
+            loop.EnableSweep(options.ReapIntervalMs);
+            new SystemInit(ctx, UseRunitStages(options)).StartWithoutServices();
+            while (true) ctx.RunLoop();
+        }
+        catch (Exception e)
+        {
             Output.Err($"{name}: fatal: internal error: {e.GetType().Name}: {e.Message}: reaping only\n");
             while (true)
             {
-                if (Sys.WaitPid(-1, out _, 0) < 0) Tmds.Linux.LibC.poll(null, 0, 1000);
+                if (Sys.WaitPid(-1, out _, 0) < 0) SysSv.SleepMs(1000);
             }
         }
     }
@@ -48,13 +76,6 @@ public static unsafe class Pid1Applet
             // runit-init's own usage rule (exit 0), never container mode under these names.
             Output.Err($"usage: {name} 0|6\n");
             return 0;
-        }
-        if (Array.IndexOf(args, "--") >= 0)
-        {
-            // `init [opts] -- cmd` is the single-child container applet's, PID 1 or not.
-            if (AppletTable.Find("container") is { } single) return single.Main(name, args);
-            Output.Err($"{name}: fatal: `init -- command` (single-child container mode) is not part of this build\n");
-            return 100;
         }
         var warnings = new List<string>();
         string[] settings = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=')).ToArray();
@@ -75,6 +96,7 @@ public static unsafe class Pid1Applet
         if (!container && first.Mount && !Mounts.IsMounted("/proc"))
             procMounted = Mounts.MountIfMissing("/proc", "proc", "proc", BootConsts.MS_NOSUID | BootConsts.MS_NODEV | BootConsts.MS_NOEXEC, null, []) is null;
         var options = InitConfiguration.Load(first.ConfigFile, container ? null : "/proc/cmdline", settings, warnings.Add);
+        s_options = options;
         container = options.Mode == "container" || (options.Mode == "auto" && InContainer());
 
         var loop = new EventLoop();
@@ -92,6 +114,8 @@ public static unsafe class Pid1Applet
         }
         SetUpSystem(ctx);
         foreach (string w in warnings) log.Warn(w);
+        // Fault injection for the tests of the recovery above: a failure in PID 1's own set-up.
+        if (Environment.GetEnvironmentVariable(FaultVariable) == "setup") throw new InvalidOperationException($"{FaultVariable}=setup");
         var init = new SystemInit(ctx, UseRunitStages(options));
         try { init.Start(); }
         catch (Exception e) { log.Warn("internal error at start: " + e.Message); }
@@ -103,25 +127,9 @@ public static unsafe class Pid1Applet
     {
         Sys.SetSid();
         Sys.Chdir("/");
-        if (ctx.Options.Console && BootedByKernel()) ReopenConsole(ctx);
+        SystemConsole.Reopen(ctx);
         // The kernel then sends SIGINT to PID 1 on ctrl-alt-del instead of rebooting at once.
         if (Sys.Reboot(RB_DISABLE_CAD) < 0) ctx.Log.Warn($"unable to disable ctrl-alt-del: {ErrorText.Of(Sys.Errno)}");
-    }
-
-    /// <summary>
-    /// PID 1 of the initial PID namespace (its /proc/self/ns/pid inode is fixed, PROC_PID_INIT_INO),
-    /// not of a namespace made by unshare or a container runtime, whose /dev/console is not ours.
-    /// Without /proc there is no telling, and a kernel boot is the likely case.
-    /// </summary>
-    public static bool BootedByKernel() => Sys.Readlink("/proc/self/ns/pid") is not { } ns || ns == "pid:[4026531836]";
-
-    public static void ReopenConsole(InitContext ctx)
-    {
-        if (!ctx.Options.Console || !BootedByKernel()) return;
-        int fd = Sys.Open("/dev/console", O_RDWR | O_NOCTTY);
-        if (fd < 0) return; // keep what the kernel gave us
-        for (int i = 0; i <= 2; i++) Sys.Dup2(fd, i);
-        if (fd > 2) Sys.Close(fd);
     }
 
     public static bool UseRunitStages(InitOptions options) => options.Stages switch

@@ -1,3 +1,4 @@
+using Init.Control;
 using Init.Interop;
 using Init.Runtime;
 using static Init.Interop.Consts;
@@ -32,36 +33,21 @@ public static class SvApplet
     {
         string serviceDirectory = Environment.GetEnvironmentVariable("SVDIR") ?? DefaultServiceDirectory;
         ulong wait = 7;
-        if (Environment.GetEnvironmentVariable("SVWAIT") is { } sw) wait = ScanUlong(sw);
+        if (Environment.GetEnvironmentVariable("SVWAIT") is { } sw) wait = Digits.Scan(sw);
         bool verbose = false;
 
-        int i = 0;
-        for (; i < args.Length; i++)
+        var options = new Getopt(progname, args, "w:vV");
+        for (int c; (c = options.Next()) != -1;)
         {
-            string a = args[i];
-            if (a == "--") { i++; break; }
-            if (a.Length < 2 || a[0] != '-') break;
-            for (int j = 1; j < a.Length; j++)
+            switch (c)
             {
-                char c = a[j];
-                if (c == 'v') { verbose = true; continue; }
-                if (c == 'w')
-                {
-                    string? value = j + 1 < a.Length ? a[(j + 1)..] : (++i < args.Length ? args[i] : null);
-                    if (value is null)
-                    {
-                        Output.Err($"{progname}: option requires an argument -- w\n");
-                        throw Usage(progname, lsb);
-                    }
-                    wait = ScanUlong(value);
-                    verbose = true;   // -w implies -v (runit's option switch falls through)
-                    break;
-                }
-                if (c == 'V') { Output.Err($"$Id: Init {AppletTable.Version} $\n"); throw Usage(progname, lsb); }
-                Output.Err($"{progname}: illegal option -- {c}\n");
-                throw Usage(progname, lsb);
+                case 'w': wait = Digits.Scan(options.Argument); verbose = true; break; // -w implies -v (runit's switch falls through)
+                case 'v': verbose = true; break;
+                case 'V': Output.Err($"$Id: Init {AppletTable.Version} $\n"); throw Usage(progname, lsb);
+                default: throw Usage(progname, lsb);
             }
         }
+        int i = options.Index;
         if (i >= args.Length) throw Usage(progname, lsb);
         string action = args[i++];
         // LSB mode: the service is the name we were called as; the rest of the line is ignored.
@@ -155,17 +141,5 @@ public static class SvApplet
     {
         Output.Err(lsb ? $"usage: {progname} [-w sec] command\n\n" : $"usage: {progname} [-v] [-w sec] command service ...\n\n");
         return new SvExit(lsb ? 2 : 100);
-    }
-
-    /// <summary>djb's scan_ulong: leading decimal digits, 0 when there are none.</summary>
-    private static ulong ScanUlong(string s)
-    {
-        ulong v = 0;
-        foreach (char c in s)
-        {
-            if (c is < '0' or > '9') break;
-            v = unchecked(v * 10 + (ulong)(c - '0'));
-        }
-        return v;
     }
 }

@@ -32,11 +32,11 @@ public static class SvlogdApplet
                     options.Replacement = (byte)a[0];
                     break;
                 case 'l':
-                    LogConfig.ScanUlong(Encoding.UTF8.GetBytes(a), out ulong l);
+                    ulong l = Digits.Scan(a);
                     options.LineMax = l == 0 ? 1000 : l;
                     break;
                 case 'b':
-                    LogConfig.ScanUlong(Encoding.UTF8.GetBytes(a), out ulong b);
+                    ulong b = Digits.Scan(a);
                     options.BufferLength = b == 0 ? 1024 : b;
                     break;
                 case 't': options.Timestamp = Math.Min(3, options.Timestamp + 1); break;

@@ -1,9 +1,8 @@
-using Init.Boot;
 using Init.Interop;
 using Init.Runtime;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Pid1;
+namespace Init.Boot;
 
 /// <summary>
 /// PID 1 of a booted system: stage 1 → stage 2 → stage 3 → reboot(2), on one event loop.
@@ -27,6 +26,21 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
 
     public void Start()
     {
+        ListenForRequests();
+        Log.Line(runitStages ? "stage 1: runit stages (/etc/runit/1, 2, 3)" : "stage 1: built-in stages");
+        if (runitStages) RunitStage1(); else BuiltinStage1();
+    }
+
+    /// <summary>PID 1 after a failure of its own set-up: no stage 1, no services, but a shutdown request still runs stage 3.</summary>
+    public void StartWithoutServices()
+    {
+        ListenForRequests();
+        _stage = Stage.Two;
+        Log.Line("stage 2: no services (recovering from an internal error); waiting for a shutdown request");
+    }
+
+    private void ListenForRequests()
+    {
         _bootStarted = ctx.Loop.Now;
         var loop = ctx.Loop;
         loop.OnSignal(SIGINT, _ => CtrlAltDel());
@@ -35,8 +49,6 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
         loop.OnSignal(SIGUSR1, _ => Request(ShutdownKind.Halt, "SIGUSR1"));
         loop.OnSignal(SIGUSR2, _ => Request(ShutdownKind.Poweroff, "SIGUSR2"));
         Pid1Signals.IgnoreTheRest(loop);
-        Log.Line(runitStages ? "stage 1: runit stages (/etc/runit/1, 2, 3)" : "stage 1: built-in stages");
-        if (runitStages) RunitStage1(); else BuiltinStage1();
     }
 
     // ---- stage 1 -----------------------------------------------------------------------
@@ -77,7 +89,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
             else mounted.Add(target);
         }
         if (mounted.Count > 0) Log.Line("stage 1: mounted " + string.Join(' ', mounted));
-        if (mounted.Contains("/dev")) Pid1Applet.ReopenConsole(ctx);
+        if (mounted.Contains("/dev")) SystemConsole.Reopen(ctx);
     }
 
     private void SetHostname()
@@ -260,7 +272,8 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
             });
             if (pid > 0)
             {
-                deadline = ctx.Loop.After(30_000, () => { Log.Warn($"stage 3: {hook} still running after 30s: killing it"); Sys.Kill(-pid, SIGKILL); Sys.Kill(pid, SIGKILL); });
+                int seconds = ctx.Options.HookTimeoutSeconds;
+                deadline = ctx.Loop.After(seconds * 1000L, () => { Log.Warn($"stage 3: {hook} still running after {seconds}s: killing it"); Sys.Kill(-pid, SIGKILL); Sys.Kill(pid, SIGKILL); });
                 return;
             }
         }

@@ -1,10 +1,8 @@
 using Init.Interop;
-using Init.Logging;
 using Init.Runtime;
-using Init.Supervision;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Svlogd;
+namespace Init.Logging;
 
 /// <summary>
 /// svlogd's main loop on the EventLoop: stdin readable → route lines → write every directory.

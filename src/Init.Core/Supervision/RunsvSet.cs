@@ -1,9 +1,8 @@
 using Init.Interop;
 using Init.Runtime;
-using Init.Supervision;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Runsvdir;
+namespace Init.Supervision;
 
 /// <summary>
 /// The runsv processes of one scanned directory, keyed by the (device, inode) of each service

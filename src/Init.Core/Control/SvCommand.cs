@@ -1,4 +1,4 @@
-namespace Init.Applets.Sv;
+namespace Init.Control;
 
 /// <summary>What the first action of sv does to each service.</summary>
 public enum SvAct { None, Control, Status }

@@ -4,7 +4,7 @@ using Init.Runtime;
 using Init.Supervision;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Sv;
+namespace Init.Control;
 
 /// <summary>sv ends at once with this code (runit's <c>done()</c>); the applet catches it.</summary>
 public sealed class SvExit(int code) : Exception

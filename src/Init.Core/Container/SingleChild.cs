@@ -1,27 +1,26 @@
 using Init.Boot;
 using Init.Configuration;
-using Init.Container;
 using Init.Interop;
 using Init.Runtime;
 using static Init.Interop.Consts;
 
-namespace Init.Applets.Container;
+namespace Init.Container;
 
 /// <summary>
 /// One child under a container entrypoint: start it, forward every catchable signal to it (or its
 /// process group), reap every zombie, and exit with its status; optionally stop the descendants it
-/// leaves behind before exiting. Behaviour and messages follow tini or dumb-init per <see cref="Flavor"/>.
+/// leaves behind before exiting. Behaviour and messages follow tini or dumb-init (<see cref="ChildFlavor"/>).
 /// With <c>--services DIR</c> a supervision tree runs alongside it (multi-service container mode's
 /// <see cref="ContainerInit"/>), started first and stopped (container stage 3) once the child exits.
 /// </summary>
-internal sealed class SingleChild(ContainerOptions options, InheritedSignals inherited)
+public sealed class SingleChild(ContainerOptions options, InheritedSignals inherited)
 {
     /// <summary>Orphans are collected this often (and at once whenever the main child exits).</summary>
     private const long SweepMs = 100;
     private const long GracePollMs = 20;
 
-    private readonly TiniLog _tini = new(options.Verbosity);
-    private readonly bool _tiniMode = options.Flavor == Flavor.Tini;
+    private readonly ChildFlavor _flavor = ChildFlavor.For(options, inherited);
+    private TiniLog Log => _flavor.Log;
     private EventLoop _loop = null!;
     private int _child;
     private bool _childExited;
@@ -46,10 +45,10 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
                 : "Failed to register as child subreaper: " + ContainerSys.StrError(Sys.Errno));
             return 1;
         }
-        if (_tiniMode && !pid1 && !ContainerSys.IsSubreaper()) _tini.Warn(TiniText.ReaperWarning);
+        _flavor.Starting(pid1);
 
         using var loop = _loop = new EventLoop();
-        loop.HandlerFailed = e => _tini.Warn("internal error: " + e.Message);
+        loop.HandlerFailed = e => Log.Warn("internal error: " + e.Message);
         RegisterForwarding();
         if (options.ServiceDirectory is { } directory) StartServices(directory);
         int rc = Start();
@@ -64,7 +63,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             loop.Run();
             return rc;
         }
-        if (!_tiniMode && Sys.Chdir("/") < 0) DumbDebug($"Unable to chdir(\"/\") (errno={Sys.Errno} {ContainerSys.StrError(Sys.Errno)})");
+        _flavor.ChildStarted();
         loop.OrphanReaped = OnOrphanReaped;
         loop.WatchChild(_child, OnMainChildExit);
         loop.EnableSweep(SweepMs);
@@ -77,12 +76,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
     private int Start()
     {
         string program = options.Command[0];
-        // tini hands on its own mask and ignored signals; dumb-init unblocks everything and, having
-        // caught 1–31 with a dummy handler, lets only ignored real-time signals survive exec.
-        var keepIgnored = _tiniMode ? inherited.Ignored : new SignalSet(inherited.Ignored.Bits & ~0x7FFF_FFFFUL);
-        // tini makes the child's new group the terminal's foreground group (tcsetpgrp on stdin),
-        // when stdin is our controlling terminal; ENOTTY/ENXIO are not errors for it.
-        int terminal = _tiniMode && ContainerSys.IsTerminal(0) && Libc.tcgetpgrp(0) >= 0 ? 0 : -1;
+        int terminal = _flavor.ForegroundTerminal();
         // One child state for the command and for execvp's /bin/sh fallback below.
         SpawnRequest Request(string path, string[] arguments, bool searchPath) => new()
         {
@@ -90,34 +84,25 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             Arguments = arguments,
             SearchPath = searchPath,
             NewSession = options.NewSession,
-            NewProcessGroup = _tiniMode,
-            SignalMask = _tiniMode ? inherited.Mask : SignalSet.Empty,
-            KeepIgnored = keepIgnored,
+            NewProcessGroup = _flavor.OwnProcessGroup,
+            SignalMask = _flavor.ChildMask,
+            KeepIgnored = _flavor.ChildIgnored,
             ForegroundTerminal = terminal,
         };
         int rc;
         while (true)
         {
             rc = Spawner.Spawn(Request(program, options.Command, searchPath: true), out _child);
+            // ENOTTY/ENXIO from tcsetpgrp are not errors for tini: start without the terminal.
             if (rc is ENOTTY or ENXIO && terminal >= 0) { terminal = -1; continue; }
             break;
         }
         // execvp runs a file without #! through /bin/sh; glibc's posix_spawnp no longer does (ENOEXEC).
         if (rc == ENOEXEC && ProgramPath.Find(program) is { } script)
             rc = Spawner.Spawn(Request("/bin/sh", ["/bin/sh", script, .. options.Command[1..]], searchPath: false), out _child);
-        if (rc == 0)
-        {
-            if (_tiniMode) _tini.Info($"Spawned child process '{program}' with pid '{_child}'");
-            else DumbDebug($"Child spawned with PID {_child}.");
-            return 0;
-        }
-        if (!_tiniMode)
-        {
-            Output.Err($"[dumb-init] {program}: {ContainerSys.StrError(rc)}\n");
-            return 2;
-        }
-        TiniLog.Fatal($"exec {program} failed: {ContainerSys.StrError(rc)}");
-        return rc switch { ENOENT => 127, EACCES => 126, _ => 1 };
+        if (rc != 0) return _flavor.SpawnFailed(program, rc);
+        _flavor.Spawned(program, _child);
+        return 0;
     }
 
     private const int ENOTTY = 25, ENOEXEC = 8;
@@ -152,15 +137,14 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
     /// </summary>
     private void RegisterForwarding()
     {
-        int last = _tiniMode ? 64 : 31;
-        for (int s = 1; s <= last; s++)
+        for (int s = 1; s <= _flavor.LastForwardedSignal; s++)
         {
             if (s is SIGKILL or SIGSTOP or SIGCHLD or SIGFPE or SIGILL or SIGSEGV or SIGBUS or SIGABRT or SIGTRAP or SIGSYS or 32 or 33) continue;
             if (inherited.RuntimeCaught.Contains(s)) continue;
             try { _loop.OnSignal(s, Forward); }
             catch (Exception e) when (e is ArgumentException or IOException or PlatformNotSupportedException or InvalidOperationException)
             {
-                _tini.Debug($"Cannot forward signal {s}: {e.Message}");
+                Log.Debug($"Cannot forward signal {s}: {e.Message}");
             }
         }
     }
@@ -175,46 +159,11 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             Descendants.Signal(signo);
             return;
         }
-        if (_tiniMode) ForwardLikeTini(signo); else ForwardLikeDumbInit(signo);
+        _flavor.Forward(signo, ChildTarget);
     }
 
-    private void ForwardLikeTini(int signo)
-    {
-        // tini keeps SIGTTIN/SIGTTOU ignored for itself and never passes them on.
-        if (signo is SIGTTIN or SIGTTOU) return;
-        _tini.Debug($"Passing signal: '{ContainerSys.StrSignal(signo)}'");
-        if (Sys.Kill(options.SignalProcessGroup ? -_child : _child, signo) < 0)
-        {
-            if (Sys.Errno == ESRCH) _tini.Warn("Child was dead when forwarding signal");
-            else TiniLog.Fatal($"Unexpected error when forwarding signal: '{ContainerSys.StrError(Sys.Errno)}'");
-        }
-    }
-
-    private void ForwardLikeDumbInit(int signo)
-    {
-        DumbDebug($"Received signal {signo}.");
-        DumbForward(signo);
-        if (signo is SIGTSTP or SIGTTOU or SIGTTIN)
-        {
-            // Job control: the child group stopped, so do we; the shell's SIGCONT resumes us.
-            DumbDebug("Suspending self due to TTY signal.");
-            Sys.Kill(Sys.GetPid(), SIGSTOP);
-        }
-    }
-
-    private void DumbForward(int signo)
-    {
-        int sent = options.Translate(signo);
-        if (sent != signo) DumbDebug($"Translating signal {signo} to {sent}.");
-        if (sent == 0) { DumbDebug($"Not forwarding signal {sent} to children (ignored)."); return; }
-        Sys.Kill(options.SignalProcessGroup ? -_child : _child, sent);
-        DumbDebug($"Forwarded signal {sent} to children.");
-    }
-
-    private void DumbDebug(string message)
-    {
-        if (!_tiniMode && options.Verbosity > 1) Output.Err($"[dumb-init] {message}\n");
-    }
+    /// <summary>Where signals for the child go: the child, or its whole process group.</summary>
+    private int ChildTarget => options.SignalProcessGroup ? -_child : _child;
 
     // ---- exits -------------------------------------------------------------------------
 
@@ -235,39 +184,13 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
     private void OnOrphanReaped(int pid, int status)
     {
         SweepSoon();
-        if (_tiniMode)
-        {
-            _tini.Debug($"Reaped child with pid: '{pid}'");
-            if (options.WarnOnReap) _tini.Warn($"Reaped zombie process with pid={pid}");
-        }
-        else if (options.Verbosity > 1)
-        {
-            DumbDebug(WaitStatus.Signaled(status)
-                ? $"A child with PID {pid} was terminated by signal {WaitStatus.TermSignal(status)}."
-                : $"A child with PID {pid} exited with exit status {WaitStatus.ExitCode(status)}.");
-        }
+        _flavor.OrphanReaped(pid, status);
     }
 
     private void OnMainChildExit(int status)
     {
         _childExited = true;
-        int code = WaitStatus.ToExitCode(status);
-        if (_tiniMode)
-        {
-            _tini.Debug($"Reaped child with pid: '{_child}'");
-            if (WaitStatus.Signaled(status)) _tini.Info($"Main child exited with signal (with signal '{ContainerSys.StrSignal(WaitStatus.TermSignal(status))}')");
-            else _tini.Info($"Main child exited normally (with status '{code}')");
-            if (options.RemapToZero[code]) code = 0;
-        }
-        else
-        {
-            DumbDebug(WaitStatus.Signaled(status)
-                ? $"A child with PID {_child} was terminated by signal {WaitStatus.TermSignal(status)}."
-                : $"A child with PID {_child} exited with exit status {code}.");
-            DumbForward(SIGTERM); // dumb-init: TERM to whatever is left of the child's group
-            DumbDebug($"Child exited with status {code}. Goodbye.");
-        }
-        _exitCode = code;
+        _exitCode = _flavor.MainChildExited(_child, status, ChildTarget);
         // tini: the zombies already there are reaped in the same pass, then it exits.
         _loop.Sweep();
         if (_services is not null) { StopServices("main command exited"); return; }
@@ -282,7 +205,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
     private void StopDescendants()
     {
         int termed = Descendants.Signal(SIGTERM);
-        _tini.Info($"Main child exited; sent SIGTERM to {termed} remaining descendant(s), waiting up to {options.DescendantGraceMs} ms");
+        Log.Info($"Main child exited; sent SIGTERM to {termed} remaining descendant(s), waiting up to {options.DescendantGraceMs} ms");
         long killAt = _loop.Now + options.DescendantGraceMs;
         bool killed = false;
         void Poll()
@@ -292,7 +215,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             {
                 killed = true;
                 int n = Descendants.Signal(SIGKILL);
-                _tini.Warn($"Grace period over: sent SIGKILL to {n} remaining descendant(s)");
+                Log.Warn($"Grace period over: sent SIGKILL to {n} remaining descendant(s)");
                 killAt = _loop.Now + 2000;
             }
             else if (killed && _loop.Now >= killAt) { _loop.Stop(); return; }

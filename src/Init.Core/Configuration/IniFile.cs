@@ -1,0 +1,36 @@
+namespace Init.Configuration;
+
+/// <summary>
+/// init.conf: the INI form Microsoft.Extensions.Configuration reads (<c>Key = value</c>, optional
+/// double quotes around the value, <c>[Section]</c> prefixing keys as <c>Section:Key</c>, comment
+/// lines starting with ; # or /), read line by line so that a bad line is reported with its number
+/// and costs only itself, never the rest of the file.
+/// </summary>
+public static class IniFile
+{
+    public static Dictionary<string, string?> Parse(string text, string name, Action<string> warn)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        string section = "";
+        string[] lines = text.Split('\n');
+        for (int number = 1; number <= lines.Length; number++)
+        {
+            string line = lines[number - 1].Trim();
+            if (line.Length == 0 || line[0] is ';' or '#' or '/') continue;
+            if (line[0] == '[')
+            {
+                if (line[^1] != ']' || line.Length < 3) { warn($"{name}: line {number}: a section must be [Name]: ignored"); continue; }
+                section = line[1..^1].Trim() + ":";
+                continue;
+            }
+            int equals = line.IndexOf('=');
+            if (equals <= 0) { warn($"{name}: line {number}: not Key = value: ignored"); continue; }
+            string key = section + line[..equals].Trim();
+            string value = line[(equals + 1)..].Trim();
+            if (value.Length >= 2 && value[0] == '"' && value[^1] == '"') value = value[1..^1];
+            if (values.ContainsKey(key)) warn($"{name}: line {number}: {key} is set again: this later value counts");
+            values[key] = value;
+        }
+        return values;
+    }
+}

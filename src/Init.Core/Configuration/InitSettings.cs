@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace Init.Configuration;
+
+/// <summary>One key of <see cref="InitOptions"/>: its name, the rule its values follow, and how a text value is checked and stored.</summary>
+public sealed record Setting(string Key, string Rule, Func<InitOptions, string, bool> TrySet);
+
+/// <summary>
+/// Every setting of <see cref="InitOptions"/> with the values it takes, in one table: reading a
+/// value is checking it, so a bad one is refused (and reported) without an exception and the
+/// default stays. Keys are case-insensitive, as in every configuration source.
+/// </summary>
+public static class InitSettings
+{
+    public static readonly Setting[] All =
+    [
+        Text("ConfigFile", (o, v) => o.ConfigFile = v),
+        Choice("Mode", (o, v) => o.Mode = v, "auto", "system", "container"),
+        Choice("Stages", (o, v) => o.Stages = v, "auto", "runit", "builtin"),
+        NonEmpty("ServiceDirectory", (o, v) => o.ServiceDirectory = v),
+        Text("HookDirectory", (o, v) => o.HookDirectory = v),
+        Number("StopGraceSeconds", 0, int.MaxValue, (o, v) => o.StopGraceSeconds = v),
+        Number("KillGraceSeconds", 0, int.MaxValue, (o, v) => o.KillGraceSeconds = v),
+        Number("HookTimeoutSeconds", 1, int.MaxValue, (o, v) => o.HookTimeoutSeconds = v),
+        Choice("CtrlAltDel", (o, v) => o.CtrlAltDel = v, "reboot", "poweroff", "halt", "ignore"),
+        Text("EmergencyShell", (o, v) => o.EmergencyShell = v),
+        Flag("Mount", (o, v) => o.Mount = v),
+        Flag("Console", (o, v) => o.Console = v),
+        Number("ReapIntervalMs", 10, 1000, (o, v) => o.ReapIntervalMs = v),
+        Number("RespawnMaxSeconds", 1, int.MaxValue, (o, v) => o.RespawnMaxSeconds = v),
+        Choice("Supervision", (o, v) => o.Supervision = v, "engine", "process"),
+        Text("Runsvdir", (o, v) => o.Runsvdir = v),
+    ];
+
+    public static Setting? Find(string key)
+    {
+        foreach (var setting in All)
+            if (string.Equals(setting.Key, key, StringComparison.OrdinalIgnoreCase)) return setting;
+        return null;
+    }
+
+    private static Setting Text(string key, Action<InitOptions, string> set) =>
+        new(key, "any text", (o, v) => { set(o, v); return true; });
+
+    private static Setting NonEmpty(string key, Action<InitOptions, string> set) =>
+        new(key, "a path", (o, v) => { if (v.Length == 0) return false; set(o, v); return true; });
+
+    private static Setting Choice(string key, Action<InitOptions, string> set, params string[] values) =>
+        new(key, "one of " + string.Join(", ", values), (o, v) => { if (Array.IndexOf(values, v) < 0) return false; set(o, v); return true; });
+
+    private static Setting Flag(string key, Action<InitOptions, bool> set) =>
+        new(key, "true or false", (o, v) => { if (!bool.TryParse(v, out bool b)) return false; set(o, b); return true; });
+
+    private static Setting Number(string key, int min, int max, Action<InitOptions, int> set) =>
+        new(key, max == int.MaxValue ? $"a whole number from {min}" : $"a whole number from {min} to {max}", (o, v) =>
+        {
+            if (!int.TryParse(v, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out int n)
+                || n < min || n > max) return false;
+            set(o, n);
+            return true;
+        });
+}

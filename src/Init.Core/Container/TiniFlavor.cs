@@ -1,0 +1,58 @@
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Container;
+
+/// <summary>tini's ways: its own process group for the child, the inherited mask and ignored signals handed on, every signal forwarded.</summary>
+public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inherited) : ChildFlavor(options)
+{
+    public override int LastForwardedSignal => 64;
+
+    public override void Starting(bool pid1)
+    {
+        if (!pid1 && !ContainerSys.IsSubreaper()) Log.Warn(TiniText.ReaperWarning);
+    }
+
+    public override bool OwnProcessGroup => true;
+    public override SignalSet ChildMask => inherited.Mask;
+    public override SignalSet ChildIgnored => inherited.Ignored;
+
+    /// <summary>tini makes the child's new group the terminal's foreground group (tcsetpgrp on stdin) when stdin is our controlling terminal.</summary>
+    public override int ForegroundTerminal() => ContainerSys.IsTerminal(0) && Libc.tcgetpgrp(0) >= 0 ? 0 : -1;
+
+    public override void Spawned(string program, int pid) => Log.Info($"Spawned child process '{program}' with pid '{pid}'");
+
+    public override int SpawnFailed(string program, int errno)
+    {
+        TiniLog.Fatal($"exec {program} failed: {ContainerSys.StrError(errno)}");
+        return errno switch { ENOENT => 127, EACCES => 126, _ => 1 };
+    }
+
+    public override void Forward(int signo, int target)
+    {
+        // tini keeps SIGTTIN/SIGTTOU ignored for itself and never passes them on.
+        if (signo is SIGTTIN or SIGTTOU) return;
+        Log.Debug($"Passing signal: '{ContainerSys.StrSignal(signo)}'");
+        if (Sys.Kill(target, signo) < 0)
+        {
+            if (Sys.Errno == ESRCH) Log.Warn("Child was dead when forwarding signal");
+            else TiniLog.Fatal($"Unexpected error when forwarding signal: '{ContainerSys.StrError(Sys.Errno)}'");
+        }
+    }
+
+    public override void OrphanReaped(int pid, int status)
+    {
+        Log.Debug($"Reaped child with pid: '{pid}'");
+        if (Options.WarnOnReap) Log.Warn($"Reaped zombie process with pid={pid}");
+    }
+
+    public override int MainChildExited(int pid, int status, int target)
+    {
+        int code = WaitStatus.ToExitCode(status);
+        Log.Debug($"Reaped child with pid: '{pid}'");
+        if (WaitStatus.Signaled(status)) Log.Info($"Main child exited with signal (with signal '{ContainerSys.StrSignal(WaitStatus.TermSignal(status))}')");
+        else Log.Info($"Main child exited normally (with status '{code}')");
+        return Options.RemapToZero[code] ? 0 : code;
+    }
+}
