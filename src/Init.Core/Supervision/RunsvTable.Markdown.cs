@@ -109,13 +109,15 @@ public static partial class RunsvTable
             Each cell's steps run left to right; the steps are explained at the end.
 
             While a `control/<c>` override runs, every control byte and exit that arrives is held back,
-            and applied after it in arrival order (runsv sits in `waitpid()` meanwhile).
+            and applied after it in arrival order (runsv sits in `waitpid()` meanwhile; back in its loop,
+            it reaps every exit before it reads the next byte, and runs its loop top between bytes).
 
             ## Control bytes
 
             The columns are what runsv's `ctrl()` tests: whether a child runs (`pid`), and whether it is
             `./finish` (`state == finish`). `./run`'s process includes a service marked down by `k` that
-            has not been reaped yet.
+            has not been reaped yet; "no child" includes state finish before `./finish` has started,
+            which only held-back events see.
 
 
             """);
