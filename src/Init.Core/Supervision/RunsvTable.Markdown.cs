@@ -8,58 +8,33 @@ public static partial class RunsvTable
     /// <summary>Where <see cref="ToMarkdown"/>'s output is committed, relative to the repository root.</summary>
     public const string DocPath = "docs/runsv-state-table.md";
 
-    /// <summary>What a step does, for the doc's glossary.</summary>
-    public static string Meaning(Op op) => op switch
-    {
-        Op.WantUp => "want = up",
-        Op.WantDown => "want = down",
-        Op.WantExit => "want = exit",
-        Op.ForgetOnce => "a pending `o` start is dropped",
-        Op.ArmOnce => "start `./run` once at the loop top although want is down (`o`)",
-        Op.Publish => "rewrite `supervise/status`, `stat` and `pid`",
-        Op.Override => "run `control/<c>` if it is executable and wait for it (every event meanwhile is held back); exit 0 = handled",
-        Op.Signal => "send the signal to the child, unless the `control/<c>` before it handled the byte",
-        Op.Term => "unless `control/t` handled it: TERM to the child, set the got-TERM flag, publish",
-        Op.ContUnlessWantUp => "CONT to the child when want is down or exit, handled or not",
-        Op.OverrideAsWanted => "run `control/d` (want down) or `control/x` (want exit) and wait for it; its result is ignored",
-        Op.MarkDown => "state = down (after `k` at once, before the child is reaped)",
-        Op.Pause => "set the paused flag (even without a child)",
-        Op.Unpause => "clear the paused flag",
-        Op.ForgetPid => "pid = 0, clear the got-TERM flag",
-        Op.RecordStatus => "keep the wait status for `./finish EXITCODE SIGNAL`",
-        Op.EnterFinish => "state = finish (the loop top starts `./finish`)",
-        Op.Stamp => "the status time becomes now",
-        Op.LaunchRun => "spawn `./run`: state = run, time = now, paused and got-TERM cleared, publish; a failed spawn is an exit with 111",
-        Op.LaunchFinish => "spawn `./finish`: paused and got-TERM cleared, publish; a failed spawn is an exit with 111",
-        Op.Reconcile => "the loop top (below): start `./run` or `./finish` when due",
-        _ => throw new ArgumentOutOfRangeException(nameof(op)),
-    };
+    /// <summary>Each step's short label in the cells and its meaning in the doc's glossary.</summary>
+    private static readonly (Op Op, string Label, string Meaning)[] Glossary =
+    [
+        (Op.WantUp, "want up", "want = up"),
+        (Op.WantDown, "want down", "want = down"),
+        (Op.WantExit, "want exit", "want = exit"),
+        (Op.ForgetOnce, "no once", "a pending `o` start is dropped"),
+        (Op.ArmOnce, "once", "start `./run` once at the loop top although want is down (`o`)"),
+        (Op.Publish, "publish", "rewrite `supervise/status`, `stat` and `pid`"),
+        (Op.Override, "`control/c`", "run `control/<c>` if it is executable and wait for it (every event meanwhile is held back); exit 0 = handled"),
+        (Op.Signal, "a signal (KILL, STOP, …)", "send the signal to the child, unless the `control/<c>` before it handled the byte"),
+        (Op.Term, "TERM", "unless `control/t` handled it: TERM to the child, set the got-TERM flag, publish"),
+        (Op.ContUnlessWantUp, "CONT unless want up", "CONT to the child when want is down or exit, handled or not"),
+        (Op.OverrideAsWanted, "`control/d` or `control/x` as want", "run `control/d` (want down) or `control/x` (want exit) and wait for it; its result is ignored"),
+        (Op.MarkDown, "state down", "state = down (after `k` at once, before the child is reaped)"),
+        (Op.Pause, "paused", "set the paused flag (even without a child)"),
+        (Op.Unpause, "not paused", "clear the paused flag"),
+        (Op.ForgetPid, "pid 0", "pid = 0, clear the got-TERM flag"),
+        (Op.RecordStatus, "keep status", "keep the wait status for `./finish EXITCODE SIGNAL`"),
+        (Op.EnterFinish, "state finish", "state = finish (the loop top starts `./finish`)"),
+        (Op.Stamp, "time now", "the status time becomes now"),
+        (Op.LaunchRun, "spawn `./run`", "spawn `./run`: state = run, time = now, paused and got-TERM cleared, publish; a failed spawn is an exit with 111"),
+        (Op.LaunchFinish, "spawn `./finish`", "spawn `./finish`: paused and got-TERM cleared, publish; a failed spawn is an exit with 111"),
+        (Op.Reconcile, "loop top", "the loop top (below): start `./run` or `./finish` when due"),
+    ];
 
-    private static string Label(Op op) => op switch
-    {
-        Op.WantUp => "want up",
-        Op.WantDown => "want down",
-        Op.WantExit => "want exit",
-        Op.ForgetOnce => "no once",
-        Op.ArmOnce => "once",
-        Op.Publish => "publish",
-        Op.Override => "`control/c`",
-        Op.Signal => "a signal (KILL, STOP, …)",
-        Op.Term => "TERM",
-        Op.ContUnlessWantUp => "CONT unless want up",
-        Op.OverrideAsWanted => "`control/d` or `control/x` as want",
-        Op.MarkDown => "state down",
-        Op.Pause => "paused",
-        Op.Unpause => "not paused",
-        Op.ForgetPid => "pid 0",
-        Op.RecordStatus => "keep status",
-        Op.EnterFinish => "state finish",
-        Op.Stamp => "time now",
-        Op.LaunchRun => "spawn `./run`",
-        Op.LaunchFinish => "spawn `./finish`",
-        Op.Reconcile => "loop top",
-        _ => throw new ArgumentOutOfRangeException(nameof(op)),
-    };
+    private static string Label(Op op) => Array.Find(Glossary, g => g.Op == op).Label ?? throw new ArgumentOutOfRangeException(nameof(op));
 
     private static string StateName(RunState state) => state switch
     {
@@ -159,7 +134,7 @@ public static partial class RunsvTable
             |---|---|
 
             """);
-        for (var op = Op.WantUp; op <= Op.Reconcile; op++) md.Append($"| {Label(op)} | {Meaning(op)} |\n");
+        foreach (var (_, label, meaning) in Glossary) md.Append($"| {label} | {meaning} |\n");
         return md.ToString();
     }
 

@@ -3,7 +3,7 @@ using static Init.Supervision.Op;
 
 namespace Init.Supervision;
 
-/// <summary>One effect of a transition; a cell of <see cref="RunsvTable"/> is a list of them, run in order (meanings: <see cref="RunsvTable.Meaning"/>).</summary>
+/// <summary>One effect of a transition; a cell of <see cref="RunsvTable"/> is a list of them, run in order (each explained in docs/runsv-state-table.md).</summary>
 public enum Op : byte
 {
     WantUp, WantDown, WantExit, ForgetOnce, ArmOnce, Publish,
