@@ -5,6 +5,7 @@
 //            (--filter=Category=Fast: the in-process tests only; --hang-timeout=5min: the bound of
 //            any one test, after which the run is stopped and the hung test named; CI=true: a
 //            skipped test counts as failed unless it is on the allow-list below)
+//   Docs     rewrite the docs generated from the code (docs/runsv-state-table.md from RunsvTable)
 //   Bench    side-by-side benchmarks with runit / tini (prints ratios)
 //   Demo     a runsvdir tree of sample services, shown with sv status, then shut down
 //   Image    a bootable initramfs (images/build-initramfs.sh)
@@ -113,6 +114,17 @@ Task("Test").IsDependentOn("Publish").Does(() =>
             System.Console.WriteLine($"hang dump: {dump}");
     System.Console.WriteLine(skipped > 0 ? $"{passed} passed, {failed} failed, {skipped} skipped" : $"{passed} passed, {failed} failed");
     if (failure != null || failed > 0) throw new Exception("tests failed");
+});
+
+// The doc test compares each generated doc with what the code renders; UPDATE_DOCS=1 makes it write them.
+Task("Docs").Does(() =>
+{
+    DotNetTest("./tests/Init.Tests/Init.Tests.csproj", new DotNetTestSettings
+    {
+        Configuration = configuration,
+        Filter = "FullyQualifiedName~The_committed_state_table_doc_is_what_the_code_renders",
+        EnvironmentVariables = new Dictionary<string, string> { ["UPDATE_DOCS"] = "1" },
+    });
 });
 
 Task("Bench").IsDependentOn("Publish").Does(() =>

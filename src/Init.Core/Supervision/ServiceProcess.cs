@@ -27,13 +27,15 @@ public interface IServiceActions
 
 /// <summary>
 /// One supervised process (the service, or its logger) as runit's runsv drives it: states
-/// down/run/finish, want up/down/exit, the paused and TERM-sent flags, and the reaction to each
-/// control byte and each exit. Pure logic over <see cref="IServiceActions"/>, so every transition
-/// is testable without processes. Differences from runsv, none visible on the protocol: the
-/// 1-second restart rule delays only the restart (a timer) instead of freezing the supervisor in
-/// sleep(1); and a <c>control/&lt;c&gt;</c> override is waited for without blocking: runsv sits in
-/// waitpid() until it exits, so here every control byte and exit that arrives meanwhile is held
-/// back and applied afterwards, in order, exactly as runsv would read them once it returned.
+/// down/run/finish, want up/down/exit, the paused and TERM-sent flags. What each control byte and
+/// each exit does is data, <see cref="RunsvTable"/>; this class keeps the state and runs the
+/// table's steps over <see cref="IServiceActions"/>, so every cell is testable without processes.
+/// Differences from runsv: the 1-second restart rule delays only the restart (a timer) instead
+/// of freezing the supervisor in sleep(1); and a <c>control/&lt;c&gt;</c> override is waited for
+/// without blocking. runsv sits in waitpid() until it exits; here every control byte and exit that
+/// arrives meanwhile is held back and applied afterwards in arrival order, one after the other.
+/// runsv, once back in its loop, reaps every exit before it reads the next byte and runs its loop
+/// top between bytes, so the two differ when a child exits during an override.
 /// </summary>
 public sealed class ServiceProcess(bool isLog, IServiceActions actions)
 {
@@ -53,11 +55,19 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     public int LastStatus { get; private set; }
 
     /// <summary>A control/&lt;c&gt; override is running: events wait in <see cref="_heldBack"/> until it has exited.</summary>
-    public bool Busy => _afterOverride is not null;
+    public bool Busy => _waiting is not null;
+
+    /// <summary>Which child is alive, as the table's control cells are keyed.</summary>
+    public Child Child => Pid == 0 ? Child.None : State == RunState.Finish ? Child.Finish : Child.Run;
 
     private long _startedMs = long.MinValue / 2;
     private bool _oncePending;
-    private Action<bool>? _afterOverride;
+    /// <summary>The cell that waits for a control/&lt;c&gt; override, and where it goes on.</summary>
+    private Step[]? _waiting;
+    private int _resumeAt;
+    /// <summary>The last override's result, read by the steps after it.</summary>
+    private bool _handled;
+    private int _exitStatus;
     private readonly Queue<(bool IsExit, char Command, int ExitStatus)> _heldBack = new();
 
     public StatusRecord Status => new(Since, Pid, Paused, Want == Want.Up ? 'u' : 'd', TermSent, State);
@@ -86,7 +96,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         _oncePending = false;
     }
 
-    /// <summary>The loop-top rule of runsv: start ./run when wanted up, ./finish when finishing.</summary>
+    /// <summary>The loop-top rule of runsv: start ./run when wanted up (or once), ./finish when finishing.</summary>
     public void Reconcile()
     {
         for (int attempt = 0; attempt < 3 && Pid == 0 && !Busy; attempt++)
@@ -98,15 +108,103 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
                 long notBefore = _startedMs + MinimumRunMs;
                 if (actions.Now < notBefore) { actions.WakeAt(notBefore); return; }
             }
-            Start(finish);
+            Execute(RunsvTable.AtLoopTop(finish, IsLog), 0);
         }
     }
 
-    private void Start(bool finish)
+    /// <summary>The child (./run or ./finish) with <see cref="Pid"/> was reaped with <paramref name="waitStatus"/>.</summary>
+    public void Exited(int waitStatus)
     {
-        if (finish) { Launch(finish: true); return; }
-        _oncePending = false;
-        WithOverride('u', _ => Launch(finish: false));
+        if (Busy) { _heldBack.Enqueue((true, '\0', waitStatus)); return; }
+        _exitStatus = waitStatus;
+        // runsv looks for ./finish only when ./run exited, and never for the logger.
+        bool finishFile = !IsLog && State != RunState.Finish && actions.HasFinish;
+        Execute(RunsvTable.OnExit(State, IsLog, finishFile), 0);
+    }
+
+    /// <summary>One control byte, as runsv's ctrl(): unknown bytes are ignored.</summary>
+    public void Control(char command)
+    {
+        if (Busy) { _heldBack.Enqueue((false, command, 0)); return; }
+        Execute(RunsvTable.OnControl(command, Child, IsLog), 0);
+    }
+
+    /// <summary>The override started by <see cref="IServiceActions.StartOverride"/> has exited; the rest of its cell, then what was held back.</summary>
+    public void OverrideFinished(bool handled)
+    {
+        var cell = _waiting ?? throw new InvalidOperationException("no control override is running");
+        _waiting = null;
+        _handled = handled;
+        Execute(cell, _resumeAt);
+        while (!Busy && _heldBack.TryDequeue(out var e))
+        {
+            if (e.IsExit) Exited(e.ExitStatus);
+            else Control(e.Command);
+        }
+        Reconcile();
+    }
+
+    /// <summary>For the logger when the service has gone for good: never start again.</summary>
+    public void Retire()
+    {
+        Want = Want.Exit;
+        actions.Publish(this);
+    }
+
+    /// <summary>Runs <paramref name="cell"/> from step <paramref name="from"/> until its end or an override that must be waited for.</summary>
+    private void Execute(Step[] cell, int from)
+    {
+        if (from == 0) _handled = false;
+        for (int i = from; i < cell.Length; i++)
+        {
+            if (Apply(cell[i])) continue;
+            _waiting = cell;
+            _resumeAt = i + 1;
+            return;
+        }
+    }
+
+    /// <summary>One step; false when a control/&lt;c&gt; now runs and the rest of the cell waits for it.</summary>
+    private bool Apply(Step step)
+    {
+        switch (step.Op)
+        {
+            case Op.WantUp: Want = Want.Up; break;
+            case Op.WantDown: Want = Want.Down; break;
+            case Op.WantExit: Want = Want.Exit; break;
+            case Op.ForgetOnce: _oncePending = false; break;
+            case Op.ArmOnce: _oncePending = true; break;
+            case Op.Publish: actions.Publish(this); break;
+            case Op.Override: return !StartOverride(step.Command);
+            case Op.OverrideAsWanted: return !StartOverride(Want switch { Want.Down => 'd', Want.Exit => 'x', _ => '\0' });
+            case Op.Signal: if (!_handled) actions.Signal(Pid, step.Signo); break;
+            case Op.Term:
+                if (_handled) break;
+                actions.Signal(Pid, SIGTERM);
+                TermSent = true;
+                actions.Publish(this);
+                break;
+            case Op.ContUnlessWantUp: if (Want != Want.Up) actions.Signal(Pid, SIGCONT); break;
+            case Op.MarkDown: State = RunState.Down; break;
+            case Op.Pause: Paused = true; break;
+            case Op.Unpause: Paused = false; break;
+            case Op.ForgetPid: Pid = 0; TermSent = false; break;
+            case Op.RecordStatus: LastStatus = _exitStatus; break;
+            case Op.EnterFinish: State = RunState.Finish; break;
+            case Op.Stamp: Since = Tai64N.Now(); break;
+            case Op.LaunchRun: Launch(finish: false); break;
+            case Op.LaunchFinish: Launch(finish: true); break;
+            case Op.Reconcile: Reconcile(); break;
+            default: throw new InvalidOperationException($"unknown step {step.Op}");
+        }
+        return true;
+    }
+
+    /// <summary>runsv's custom(): true when control/&lt;c&gt; started and must be waited for; '\0' asks for none.</summary>
+    private bool StartOverride(char command)
+    {
+        _handled = false;
+        return command != '\0' && actions.StartOverride(command);
     }
 
     private void Launch(bool finish)
@@ -128,152 +226,5 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             return;
         }
         actions.Publish(this);
-    }
-
-    /// <summary>The child (./run or ./finish) with <see cref="Pid"/> was reaped with <paramref name="waitStatus"/>.</summary>
-    public void Exited(int waitStatus)
-    {
-        if (Busy) { _heldBack.Enqueue((true, '\0', waitStatus)); return; }
-        Pid = 0;
-        TermSent = false;
-        if (!IsLog && State != RunState.Finish && actions.HasFinish)
-        {
-            LastStatus = waitStatus;
-            State = RunState.Finish;
-            actions.Publish(this);
-            return;
-        }
-        if (State != RunState.Finish) LastStatus = waitStatus;
-        State = RunState.Down;
-        Since = Tai64N.Now();
-        actions.Publish(this);
-    }
-
-    /// <summary>One control byte, as runsv's ctrl(): unknown bytes are ignored.</summary>
-    public void Control(char command)
-    {
-        if (Busy) { _heldBack.Enqueue((false, command, 0)); return; }
-        switch (command)
-        {
-            case 'd':
-                Want = Want.Down;
-                _oncePending = false;
-                actions.Publish(this);
-                StopIfRunning();
-                break;
-            case 'u':
-                Want = Want.Up;
-                actions.Publish(this);
-                Reconcile();
-                break;
-            case 'x' when IsLog:
-                Reconcile();
-                break;
-            case 'x':
-                Want = Want.Exit;
-                _oncePending = false;
-                actions.Publish(this);
-                StopIfRunning();
-                break;
-            case 't':
-                StopIfRunning();
-                break;
-            case 'k':
-                // runsv marks it down at once; the exit that follows is handled as any other.
-                OverrideOrSignal('k', SIGKILL, () => { State = RunState.Down; Reconcile(); });
-                break;
-            case 'p':
-                OverrideOrSignal('p', SIGSTOP, () => { Paused = true; actions.Publish(this); Reconcile(); });
-                break;
-            case 'c':
-                OverrideOrSignal('c', SIGCONT, () => { Paused = false; actions.Publish(this); Reconcile(); });
-                break;
-            case 'o':
-                Want = Want.Down;
-                actions.Publish(this);
-                if (Pid == 0) _oncePending = true;
-                Reconcile();
-                break;
-            default:
-                int signo = SignalFor(command);
-                if (signo != 0) OverrideOrSignal(command, signo, Reconcile);
-                else Reconcile();
-                break;
-        }
-    }
-
-    /// <summary>The override started by <see cref="IServiceActions.StartOverride"/> has exited; what was held back follows.</summary>
-    public void OverrideFinished(bool handled)
-    {
-        var then = _afterOverride ?? throw new InvalidOperationException("no control override is running");
-        _afterOverride = null;
-        then(handled);
-        while (!Busy && _heldBack.TryDequeue(out var e))
-        {
-            if (e.IsExit) Exited(e.ExitStatus);
-            else Control(e.Command);
-        }
-        Reconcile();
-    }
-
-    /// <summary>The signal-only control bytes of runit's protocol.</summary>
-    public static int SignalFor(char command) => command switch
-    {
-        'a' => SIGALRM,
-        'h' => SIGHUP,
-        'i' => SIGINT,
-        'q' => SIGQUIT,
-        '1' => SIGUSR1,
-        '2' => SIGUSR2,
-        _ => 0,
-    };
-
-    /// <summary>For the logger when the service has gone for good: never start again.</summary>
-    public void Retire()
-    {
-        Want = Want.Exit;
-        actions.Publish(this);
-    }
-
-    /// <summary>runsv's custom(): the logger has no overrides; otherwise control/&lt;c&gt; decides, once it has exited.</summary>
-    private void WithOverride(char command, Action<bool> then)
-    {
-        if (IsLog || !actions.StartOverride(command)) { then(false); return; }
-        _afterOverride = then;
-    }
-
-    /// <summary>"if (pid &amp;&amp; !custom(c)) kill(pid, signo)", then <paramref name="after"/> either way.</summary>
-    private void OverrideOrSignal(char command, int signo, Action after)
-    {
-        if (Pid == 0) { after(); return; }
-        WithOverride(command, handled =>
-        {
-            if (!handled) actions.Signal(Pid, signo);
-            after();
-        });
-    }
-
-    private void StopIfRunning()
-    {
-        if (Pid != 0 && State != RunState.Finish) Stop(Reconcile);
-        else Reconcile();
-    }
-
-    /// <summary>runsv's stopservice(): control/t or TERM, then CONT and control/d or control/x.</summary>
-    private void Stop(Action done)
-    {
-        WithOverride('t', handled =>
-        {
-            if (!handled)
-            {
-                actions.Signal(Pid, SIGTERM);
-                TermSent = true;
-                actions.Publish(this);
-            }
-            char next = Want switch { Want.Down => 'd', Want.Exit => 'x', _ => '\0' };
-            if (next == '\0') { done(); return; }
-            actions.Signal(Pid, SIGCONT);
-            WithOverride(next, _ => done());
-        });
     }
 }

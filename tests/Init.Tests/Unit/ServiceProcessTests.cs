@@ -5,7 +5,7 @@ using Init.Runtime;
 namespace Init.Tests.Unit;
 
 /// <summary>The runsv state machine, cell by cell, against a recording fake of the world.</summary>
-public class ServiceProcessTests
+public partial class ServiceProcessTests
 {
     private sealed class FakeWorld : IServiceActions
     {

@@ -1,0 +1,154 @@
+using System.Text;
+using static Init.Interop.Consts;
+
+namespace Init.Supervision;
+
+public static partial class RunsvTable
+{
+    /// <summary>Where <see cref="ToMarkdown"/>'s output is committed, relative to the repository root.</summary>
+    public const string DocPath = "docs/runsv-state-table.md";
+
+    /// <summary>Each step's short label in the cells and its meaning in the doc's glossary.</summary>
+    private static readonly (Op Op, string Label, string Meaning)[] Glossary =
+    [
+        (Op.WantUp, "want up", "want = up"),
+        (Op.WantDown, "want down", "want = down"),
+        (Op.WantExit, "want exit", "want = exit"),
+        (Op.ForgetOnce, "no once", "a pending `o` start is dropped"),
+        (Op.ArmOnce, "once", "start `./run` once at the loop top although want is down (`o`)"),
+        (Op.Publish, "publish", "rewrite `supervise/status`, `stat` and `pid`"),
+        (Op.Override, "`control/c`", "run `control/<c>` if it is executable and wait for it (every event meanwhile is held back); exit 0 = handled"),
+        (Op.Signal, "a signal (KILL, STOP, …)", "send the signal to the child, unless the `control/<c>` before it handled the byte"),
+        (Op.Term, "TERM", "unless `control/t` handled it: TERM to the child, set the got-TERM flag, publish"),
+        (Op.ContUnlessWantUp, "CONT unless want up", "CONT to the child when want is down or exit, handled or not"),
+        (Op.OverrideAsWanted, "`control/d` or `control/x` as want", "run `control/d` (want down) or `control/x` (want exit) and wait for it; its result is ignored"),
+        (Op.MarkDown, "state down", "state = down (after `k` at once, before the child is reaped)"),
+        (Op.Pause, "paused", "set the paused flag (even without a child)"),
+        (Op.Unpause, "not paused", "clear the paused flag"),
+        (Op.ForgetPid, "pid 0", "pid = 0, clear the got-TERM flag"),
+        (Op.RecordStatus, "keep status", "keep the wait status for `./finish EXITCODE SIGNAL`"),
+        (Op.EnterFinish, "state finish", "state = finish (the loop top starts `./finish`)"),
+        (Op.Stamp, "time now", "the status time becomes now"),
+        (Op.LaunchRun, "spawn `./run`", "spawn `./run`: state = run, time = now, paused and got-TERM cleared, publish; a failed spawn is an exit with 111"),
+        (Op.LaunchFinish, "spawn `./finish`", "spawn `./finish`: paused and got-TERM cleared, publish; a failed spawn is an exit with 111"),
+        (Op.Reconcile, "loop top", "the loop top (below): start `./run` or `./finish` when due"),
+    ];
+
+    private static string Label(Op op) => Array.Find(Glossary, g => g.Op == op).Label ?? throw new ArgumentOutOfRangeException(nameof(op));
+
+    private static string StateName(RunState state) => state switch
+    {
+        RunState.Down => "down (after `k`)",
+        RunState.Run => "run",
+        _ => "finish",
+    };
+
+    private static string SignalName(int signo) => signo switch
+    {
+        SIGKILL => "KILL", SIGSTOP => "STOP", SIGCONT => "CONT", SIGHUP => "HUP", SIGALRM => "ALRM",
+        SIGINT => "INT", SIGQUIT => "QUIT", SIGUSR1 => "USR1", SIGUSR2 => "USR2",
+        _ => throw new ArgumentOutOfRangeException(nameof(signo)),
+    };
+
+    /// <summary>A cell as the doc shows it: its steps in order; a signal after an override reads "else".</summary>
+    public static string Describe(Step[] cell)
+    {
+        var parts = new List<string>(cell.Length);
+        for (int i = 0; i < cell.Length; i++)
+        {
+            var step = cell[i];
+            bool afterOverride = i > 0 && cell[i - 1].Op == Op.Override;
+            string text = step.Op switch
+            {
+                Op.Override => $"`control/{step.Command}`",
+                Op.Signal => SignalName(step.Signo),
+                _ => Label(step.Op),
+            };
+            parts.Add(afterOverride && step.Op is Op.Signal or Op.Term ? "else " + text : text);
+        }
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>The table as Markdown: the text of <see cref="DocPath"/>, which a test keeps equal to it.</summary>
+    public static string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        md.Append("""
+            # runsv's state table
+
+            <!-- Generated from src/Init.Core/Supervision/RunsvTable.cs: do not edit. `dotnet cake --target=Docs` rewrites it. -->
+
+            What `runsv` (and each service of the engine) does with a control byte read from
+            `supervise/control` and with the exit of a child: runit's runsv (`ctrl()`, `stopservice()`,
+            `startservice()` and the child-exit code of `runsv.c`) as the table `ServiceProcess` runs.
+            Each cell's steps run left to right; the steps are explained at the end.
+
+            While a `control/<c>` override runs, every control byte and exit that arrives is held back,
+            and applied after it in arrival order (runsv sits in `waitpid()` meanwhile; back in its loop,
+            it reaps every exit before it reads the next byte, and runs its loop top between bytes).
+
+            ## Control bytes
+
+            The columns are what runsv's `ctrl()` tests: whether a child runs (`pid`), and whether it is
+            `./finish` (`state == finish`). `./run`'s process includes a service marked down by `k` that
+            has not been reaped yet; "no child" includes state finish before `./finish` has started,
+            which only held-back events see.
+
+
+            """);
+        ControlTable(md, "Service", isLog: false);
+        md.Append("\n");
+        ControlTable(md, "Log service (`log/`): no `control/<c>` overrides, `x` is ignored", isLog: true);
+        md.Append("""
+
+            ## Exits
+
+            The child (`./run`, or `./finish`) was reaped. `./finish` is looked for only when `./run` exited,
+            and never for the log service.
+
+            | state | service with `./finish` | service without `./finish` | log service |
+            |---|---|---|---|
+
+            """);
+        foreach (var (state, withFinish, service, logger) in Exits)
+            md.Append($"| {StateName(state)} | {Describe(withFinish)} | {Describe(service)} | {Describe(logger)} |\n");
+        md.Append($"""
+
+            ## Loop top
+
+            After every event, when no child runs and no override is waited for: in state finish,
+            `./finish` starts; otherwise `./run` starts when want is up (or once is pending), but not
+            sooner than {ServiceProcess.MinimumRunMs} ms after its last start (a timer; runsv blocks in `sleep(1)`).
+
+            | start | service | log service |
+            |---|---|---|
+
+            """);
+        foreach (var (finish, service, logger) in LoopTop)
+            md.Append($"| {(finish ? "`./finish`" : "`./run`")} | {Describe(service)} | {Describe(logger)} |\n");
+        md.Append("""
+
+            ## Steps
+
+            | step | meaning |
+            |---|---|
+
+            """);
+        foreach (var (_, label, meaning) in Glossary) md.Append($"| {label} | {meaning} |\n");
+        return md.ToString();
+    }
+
+    private static void ControlTable(StringBuilder md, string title, bool isLog)
+    {
+        md.Append($"### {title}\n\n| byte | no child | `./run`'s process | `./finish`'s process |\n|---|---|---|---|\n");
+        for (int row = 0; row < ControlRows; row++)
+        {
+            char command = row < Commands.Length ? Commands[row] : '\0';
+            string name = row < Commands.Length ? $"`{command}`" : "any other";
+            md.Append($"| {name} |");
+            foreach (var child in (ReadOnlySpan<Child>)[Child.None, Child.Run, Child.Finish])
+                md.Append($" {Describe(OnControl(command, child, isLog))} |");
+            md.Append('\n');
+        }
+    }
+}
