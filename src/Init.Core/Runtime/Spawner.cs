@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using Init.Interop;
 using static Init.Interop.Consts;
 
@@ -50,22 +48,22 @@ public static unsafe class Spawner
         byte* actions = stackalloc byte[FileActionsSize];
         byte* mask = stackalloc byte[SigsetSize];
         byte* defaults = stackalloc byte[SigsetSize];
-        Libc.posix_spawnattr_init(attr);
-        Libc.posix_spawn_file_actions_init(actions);
+        Sys.SpawnAttrInit(attr);
+        Sys.FileActionsInit(actions);
         var strings = new NativeStrings();
         try
         {
             short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
             if (request.NewSession) flags |= POSIX_SPAWN_SETSID;
-            else if (request.NewProcessGroup) { flags |= POSIX_SPAWN_SETPGROUP; Libc.posix_spawnattr_setpgroup(attr, 0); }
-            Libc.posix_spawnattr_setflags(attr, flags);
+            else if (request.NewProcessGroup) { flags |= POSIX_SPAWN_SETPGROUP; Sys.SpawnAttrSetPgroup(attr, 0); }
+            Sys.SpawnAttrSetFlags(attr, flags);
 
             // Bits written directly: glibc's sigfillset/sigaddset skip its internal signals 32 and 33,
             // and its posix_spawn sets those to SIG_IGN in the child unless they are in the default set.
             WriteSigset(mask, request.SignalMask.Bits);
-            Libc.posix_spawnattr_setsigmask(attr, mask);
+            Sys.SpawnAttrSetSigmask(attr, mask);
             WriteSigset(defaults, ~request.KeepIgnored.Bits);
-            Libc.posix_spawnattr_setsigdefault(attr, defaults);
+            Sys.SpawnAttrSetSigdefault(attr, defaults);
 
             AddStdio(actions, request.Stdin, 0);
             AddStdio(actions, request.Stdout, 1);
@@ -74,32 +72,28 @@ public static unsafe class Spawner
             foreach (var (source, target) in request.ExtraFds)
             {
                 // dup2 onto itself clears FD_CLOEXEC (glibc ≥ 2.29), so the same number works too.
-                Libc.posix_spawn_file_actions_adddup2(actions, source, target);
+                Sys.FileActionsAddDup2(actions, source, target);
                 highest = Math.Max(highest, target);
             }
             if (request.ForegroundTerminal >= 0)
-                Libc.posix_spawn_file_actions_addtcsetpgrp_np(actions, request.ForegroundTerminal);
+                Sys.FileActionsAddTcsetpgrp(actions, request.ForegroundTerminal);
             if (request.WorkingDirectory is not null)
-                Libc.posix_spawn_file_actions_addchdir_np(actions, strings.Add(request.WorkingDirectory));
+                Sys.FileActionsAddChdir(actions, strings.Add(request.WorkingDirectory));
             // Belt and braces: every fd of ours is O_CLOEXEC already.
-            Libc.posix_spawn_file_actions_addclosefrom_np(actions, highest + 1);
+            Sys.FileActionsAddClosefrom(actions, highest + 1);
 
             byte** argv = strings.AddArray(request.Arguments);
-            byte** envp = request.Environment is null ? Environ() : strings.AddArray(request.Environment);
+            byte** envp = request.Environment is null ? Sys.Environ() : strings.AddArray(request.Environment);
             byte* path = strings.Add(request.Path);
-            int child;
             FdLimit.ForChild();
-            int rc = request.SearchPath
-                ? Libc.posix_spawnp(&child, path, actions, attr, argv, envp)
-                : Libc.posix_spawn(&child, path, actions, attr, argv, envp);
+            int rc = Sys.PosixSpawn(out pid, path, request.SearchPath, actions, attr, argv, envp);
             FdLimit.ForSelf();
-            if (rc == 0) pid = child;
             return rc;
         }
         finally
         {
-            Libc.posix_spawn_file_actions_destroy(actions);
-            Libc.posix_spawnattr_destroy(attr);
+            Sys.FileActionsDestroy(actions);
+            Sys.SpawnAttrDestroy(attr);
             strings.Dispose();
         }
     }
@@ -112,52 +106,7 @@ public static unsafe class Spawner
 
     private static void AddStdio(byte* actions, int source, int target)
     {
-        if (source == SpawnRequest.Closed) Libc.posix_spawn_file_actions_addclose(actions, target);
-        else if (source >= 0) Libc.posix_spawn_file_actions_adddup2(actions, source, target);
-    }
-
-    private static nint _environ;
-
-    /// <summary>The C library's own environ: the environment exactly as we received it.</summary>
-    private static byte** Environ()
-    {
-        if (_environ == 0)
-        {
-            byte* name = stackalloc byte[] { (byte)'e', (byte)'n', (byte)'v', (byte)'i', (byte)'r', (byte)'o', (byte)'n', 0 };
-            _environ = Libc.dlsym(0, name);
-        }
-        return _environ == 0 ? null : *(byte***)_environ;
-    }
-
-    /// <summary>Native copies of strings and string arrays, freed together.</summary>
-    private struct NativeStrings : IDisposable
-    {
-        private List<nint>? _blocks;
-
-        public byte* Add(string s)
-        {
-            int n = Encoding.UTF8.GetByteCount(s);
-            byte* p = (byte*)NativeMemory.Alloc((nuint)n + 1);
-            (_blocks ??= []).Add((nint)p);
-            Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
-            p[n] = 0;
-            return p;
-        }
-
-        public byte** AddArray(IReadOnlyList<string> items)
-        {
-            byte** array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(nint));
-            (_blocks ??= []).Add((nint)array);
-            for (int i = 0; i < items.Count; i++) array[i] = Add(items[i]);
-            array[items.Count] = null;
-            return array;
-        }
-
-        public void Dispose()
-        {
-            if (_blocks is null) return;
-            foreach (nint p in _blocks) NativeMemory.Free((void*)p);
-            _blocks = null;
-        }
+        if (source == SpawnRequest.Closed) Sys.FileActionsAddClose(actions, target);
+        else if (source >= 0) Sys.FileActionsAddDup2(actions, source, target);
     }
 }

@@ -43,10 +43,10 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         {
             TiniLog.Fatal(Sys.Errno == EINVAL
                 ? "PR_SET_CHILD_SUBREAPER is unavailable on this platform. Are you using Linux >= 3.4?"
-                : "Failed to register as child subreaper: " + ContainerSys.StrError(Sys.Errno));
+                : "Failed to register as child subreaper: " + Sys.StrError(Sys.Errno));
             return 1;
         }
-        if (_tiniMode && !pid1 && !ContainerSys.IsSubreaper()) _tini.Warn(TiniText.ReaperWarning);
+        if (_tiniMode && !pid1 && !Sys.IsSubreaper()) _tini.Warn(TiniText.ReaperWarning);
 
         using var loop = _loop = new EventLoop();
         loop.HandlerFailed = e => _tini.Warn("internal error: " + e.Message);
@@ -64,7 +64,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
             loop.Run();
             return rc;
         }
-        if (!_tiniMode && Sys.Chdir("/") < 0) DumbDebug($"Unable to chdir(\"/\") (errno={Sys.Errno} {ContainerSys.StrError(Sys.Errno)})");
+        if (!_tiniMode && Sys.Chdir("/") < 0) DumbDebug($"Unable to chdir(\"/\") (errno={Sys.Errno} {Sys.StrError(Sys.Errno)})");
         loop.OrphanReaped = OnOrphanReaped;
         loop.WatchChild(_child, OnMainChildExit);
         loop.EnableSweep(SweepMs);
@@ -82,7 +82,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         var keepIgnored = _tiniMode ? inherited.Ignored : new SignalSet(inherited.Ignored.Bits & ~0x7FFF_FFFFUL);
         // tini makes the child's new group the terminal's foreground group (tcsetpgrp on stdin),
         // when stdin is our controlling terminal; ENOTTY/ENXIO are not errors for it.
-        int terminal = _tiniMode && ContainerSys.IsTerminal(0) && Libc.tcgetpgrp(0) >= 0 ? 0 : -1;
+        int terminal = _tiniMode && Sys.IsTerminal(0) && Sys.TcGetPgrp(0) >= 0 ? 0 : -1;
         // One child state for the command and for execvp's /bin/sh fallback below.
         SpawnRequest Request(string path, string[] arguments, bool searchPath) => new()
         {
@@ -113,10 +113,10 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         }
         if (!_tiniMode)
         {
-            Output.Err($"[dumb-init] {program}: {ContainerSys.StrError(rc)}\n");
+            Output.Err($"[dumb-init] {program}: {Sys.StrError(rc)}\n");
             return 2;
         }
-        TiniLog.Fatal($"exec {program} failed: {ContainerSys.StrError(rc)}");
+        TiniLog.Fatal($"exec {program} failed: {Sys.StrError(rc)}");
         return rc switch { ENOENT => 127, EACCES => 126, _ => 1 };
     }
 
@@ -182,11 +182,11 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
     {
         // tini keeps SIGTTIN/SIGTTOU ignored for itself and never passes them on.
         if (signo is SIGTTIN or SIGTTOU) return;
-        _tini.Debug($"Passing signal: '{ContainerSys.StrSignal(signo)}'");
+        _tini.Debug($"Passing signal: '{Sys.StrSignal(signo)}'");
         if (Sys.Kill(options.SignalProcessGroup ? -_child : _child, signo) < 0)
         {
             if (Sys.Errno == ESRCH) _tini.Warn("Child was dead when forwarding signal");
-            else TiniLog.Fatal($"Unexpected error when forwarding signal: '{ContainerSys.StrError(Sys.Errno)}'");
+            else TiniLog.Fatal($"Unexpected error when forwarding signal: '{Sys.StrError(Sys.Errno)}'");
         }
     }
 
@@ -255,7 +255,7 @@ internal sealed class SingleChild(ContainerOptions options, InheritedSignals inh
         if (_tiniMode)
         {
             _tini.Debug($"Reaped child with pid: '{_child}'");
-            if (WaitStatus.Signaled(status)) _tini.Info($"Main child exited with signal (with signal '{ContainerSys.StrSignal(WaitStatus.TermSignal(status))}')");
+            if (WaitStatus.Signaled(status)) _tini.Info($"Main child exited with signal (with signal '{Sys.StrSignal(WaitStatus.TermSignal(status))}')");
             else _tini.Info($"Main child exited normally (with status '{code}')");
             if (options.RemapToZero[code]) code = 0;
         }

@@ -33,7 +33,7 @@ public static unsafe class Pid1Applet
             Output.Err($"{name}: fatal: internal error: {e.GetType().Name}: {e.Message}: reaping only\n");
             while (true)
             {
-                if (Sys.WaitPid(-1, out _, 0) < 0) Tmds.Linux.LibC.poll(null, 0, 1000);
+                if (Sys.WaitPid(-1, out _, 0) < 0) Sys.SleepMs(1000);
             }
         }
     }
@@ -73,7 +73,7 @@ public static unsafe class Pid1Applet
         }
         bool procMounted = false;
         if (!container && first.Mount && !Mounts.IsMounted("/proc"))
-            procMounted = Mounts.MountIfMissing("/proc", "proc", "proc", BootConsts.MS_NOSUID | BootConsts.MS_NODEV | BootConsts.MS_NOEXEC, null, []) is null;
+            procMounted = Mounts.MountIfMissing("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null, []) is null;
         var options = InitConfiguration.Load(first.ConfigFile, container ? null : "/proc/cmdline", settings, warnings.Add);
         container = options.Mode == "container" || (options.Mode == "auto" && InContainer());
 

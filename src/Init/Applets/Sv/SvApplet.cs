@@ -117,7 +117,7 @@ public static class SvApplet
                     Return(curdir, lsb);
                 }
                 if (done) break;
-                SysSv.SleepMs(PollMs);
+                Sys.SleepMs(PollMs);
                 session.NowTai = SvSession.TaiNow();
             }
         }
@@ -142,7 +142,7 @@ public static class SvApplet
 
     private static void Return(int curdir, bool lsb)
     {
-        if (SysSv.Fchdir(curdir) < 0) Fatal("unable to change to original directory", SysSv.Errno, lsb);
+        if (Sys.Fchdir(curdir) < 0) Fatal("unable to change to original directory", Sys.Errno, lsb);
     }
 
     private static void Fatal(string message, int errno, bool lsb)
