@@ -11,8 +11,11 @@ public static unsafe partial class Sys
     /// </summary>
     internal static Span<byte> Utf8Z(string s, Span<byte> buffer)
     {
-        if (Encoding.UTF8.GetMaxByteCount(s.Length) + 1 > buffer.Length && Encoding.UTF8.GetByteCount(s) + 1 > buffer.Length)
-            buffer = new byte[Encoding.UTF8.GetByteCount(s) + 1];
+        if (Encoding.UTF8.GetMaxByteCount(s.Length) + 1 > buffer.Length)
+        {
+            int needed = Encoding.UTF8.GetByteCount(s) + 1;
+            if (needed > buffer.Length) buffer = new byte[needed];
+        }
         int n = Encoding.UTF8.GetBytes(s, buffer);
         buffer[n] = 0;
         return buffer[..(n + 1)];
