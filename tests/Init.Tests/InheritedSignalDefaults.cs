@@ -18,7 +18,7 @@ public sealed class InheritedSignalDefaults
     {
         ulong ignored = IgnoredSignals();
         foreach (int signo in new[] { SIGINT, SIGQUIT })
-            if ((ignored & (1UL << (signo - 1))) != 0) Libc.signal(signo, 0 /* SIG_DFL */);
+            if ((ignored & (1UL << (signo - 1))) != 0) Sys.SetSignalDefault(signo);
     }
 
     private static ulong IgnoredSignals()

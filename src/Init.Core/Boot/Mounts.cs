@@ -1,5 +1,5 @@
 using Init.Interop;
-using static Init.Interop.BootConsts;
+using static Init.Interop.Consts;
 
 namespace Init.Boot;
 
@@ -46,12 +46,12 @@ public static class Mounts
     {
         if (current.Any(m => m.Target == target)) return null;
         if (Sys.Stat(target, out var st) != 0) Sys.Mkdir(target, 0x1ED);
-        if (SysBoot.Mount(source, target, type, flags, data) == 0)
+        if (Sys.Mount(source, target, type, flags, data) == 0)
         {
             current.Add(new MountEntry(source, target, type));
             return null;
         }
-        return $"unable to mount {type} on {target}: {ErrorText.Of(SysBoot.LastErrno)}";
+        return $"unable to mount {type} on {target}: {ErrorText.Of(Sys.Errno)}";
     }
 
     /// <summary>
@@ -69,15 +69,15 @@ public static class Mounts
             var m = all[i];
             if (m.Target == "/" || apiTargets.Contains(m.Target) || m.Type is "rootfs" or "proc" or "sysfs" or "devtmpfs" or "devpts" or "cgroup2" or "securityfs" or "debugfs" or "tracefs" or "bpf")
                 continue;
-            if (SysBoot.Umount(m.Target, 0) == 0) { unmounted++; continue; }
-            if (SysBoot.Mount(m.Source, m.Target, m.Type, MS_REMOUNT | MS_RDONLY, null) == 0) { readOnly++; continue; }
-            failures.Add($"{m.Target}: {ErrorText.Of(SysBoot.LastErrno)}");
+            if (Sys.Umount(m.Target, 0) == 0) { unmounted++; continue; }
+            if (Sys.Mount(m.Source, m.Target, m.Type, MS_REMOUNT | MS_RDONLY, null) == 0) { readOnly++; continue; }
+            failures.Add($"{m.Target}: {ErrorText.Of(Sys.Errno)}");
         }
         var root = all.LastOrDefault(m => m.Target == "/");
         if (root.Target == "/" && root.Type is not ("rootfs" or "tmpfs" or "ramfs"))
         {
-            if (SysBoot.Mount(root.Source, "/", root.Type, MS_REMOUNT | MS_RDONLY, null) == 0) readOnly++;
-            else failures.Add($"/: {ErrorText.Of(SysBoot.LastErrno)}");
+            if (Sys.Mount(root.Source, "/", root.Type, MS_REMOUNT | MS_RDONLY, null) == 0) readOnly++;
+            else failures.Add($"/: {ErrorText.Of(Sys.Errno)}");
         }
         return (unmounted, readOnly, failures);
     }

@@ -98,8 +98,8 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
         try { name = File.ReadAllText("/etc/hostname").Split('\n')[0].Trim(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
         if (name.Length == 0) return;
-        if (SysBoot.SetHostname(name) == 0) Log.Line($"stage 1: hostname {name}");
-        else Log.Warn($"stage 1: unable to set hostname {name}: {ErrorText.Of(SysBoot.LastErrno)}");
+        if (Sys.SetHostname(name) == 0) Log.Line($"stage 1: hostname {name}");
+        else Log.Warn($"stage 1: unable to set hostname {name}: {ErrorText.Of(Sys.Errno)}");
     }
 
     private void RunitStage1()

@@ -21,13 +21,13 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
 
     public override int SpawnFailed(string program, int errno)
     {
-        Output.Err($"[dumb-init] {program}: {ContainerSys.StrError(errno)}\n");
+        Output.Err($"[dumb-init] {program}: {Sys.StrError(errno)}\n");
         return 2;
     }
 
     public override void ChildStarted()
     {
-        if (Sys.Chdir("/") < 0) Debug($"Unable to chdir(\"/\") (errno={Sys.Errno} {ContainerSys.StrError(Sys.Errno)})");
+        if (Sys.Chdir("/") < 0) Debug($"Unable to chdir(\"/\") (errno={Sys.Errno} {Sys.StrError(Sys.Errno)})");
     }
 
     public override void Forward(int signo, int target)

@@ -18,11 +18,9 @@ namespace Init.Container;
 /// </summary>
 public readonly record struct InheritedSignals(SignalSet Mask, SignalSet Ignored, SignalSet RuntimeCaught)
 {
-    public static unsafe InheritedSignals Capture()
+    public static InheritedSignals Capture()
     {
-        byte* old = stackalloc byte[SigsetSize];
-        ulong mask = 0;
-        if (Libc.sigprocmask(SIG_BLOCK, null, old) == 0) mask = *(ulong*)old;
+        Sys.GetSignalMask(out ulong mask);   // 0 (nothing blocked) if it failed
         SignalSet ignored = default, caught = default;
         Span<byte> buffer = stackalloc byte[4096];
         int n = Sys.ReadFile("/proc/self/status", buffer);

@@ -42,7 +42,7 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
         {
             TiniLog.Fatal(Sys.Errno == EINVAL
                 ? "PR_SET_CHILD_SUBREAPER is unavailable on this platform. Are you using Linux >= 3.4?"
-                : "Failed to register as child subreaper: " + ContainerSys.StrError(Sys.Errno));
+                : "Failed to register as child subreaper: " + Sys.StrError(Sys.Errno));
             return 1;
         }
         _flavor.Starting(pid1);

@@ -11,7 +11,7 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
 
     public override void Starting(bool pid1)
     {
-        if (!pid1 && !ContainerSys.IsSubreaper()) Log.Warn(TiniText.ReaperWarning);
+        if (!pid1 && !Sys.IsSubreaper()) Log.Warn(TiniText.ReaperWarning);
     }
 
     public override bool OwnProcessGroup => true;
@@ -19,13 +19,13 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     public override SignalSet ChildIgnored => inherited.Ignored;
 
     /// <summary>tini makes the child's new group the terminal's foreground group (tcsetpgrp on stdin) when stdin is our controlling terminal.</summary>
-    public override int ForegroundTerminal() => ContainerSys.IsTerminal(0) && Libc.tcgetpgrp(0) >= 0 ? 0 : -1;
+    public override int ForegroundTerminal() => Sys.IsTerminal(0) && Sys.TcGetPgrp(0) >= 0 ? 0 : -1;
 
     public override void Spawned(string program, int pid) => Log.Info($"Spawned child process '{program}' with pid '{pid}'");
 
     public override int SpawnFailed(string program, int errno)
     {
-        TiniLog.Fatal($"exec {program} failed: {ContainerSys.StrError(errno)}");
+        TiniLog.Fatal($"exec {program} failed: {Sys.StrError(errno)}");
         return errno switch { ENOENT => 127, EACCES => 126, _ => 1 };
     }
 
@@ -33,11 +33,11 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     {
         // tini keeps SIGTTIN/SIGTTOU ignored for itself and never passes them on.
         if (signo is SIGTTIN or SIGTTOU) return;
-        Log.Debug($"Passing signal: '{ContainerSys.StrSignal(signo)}'");
+        Log.Debug($"Passing signal: '{Sys.StrSignal(signo)}'");
         if (Sys.Kill(target, signo) < 0)
         {
             if (Sys.Errno == ESRCH) Log.Warn("Child was dead when forwarding signal");
-            else TiniLog.Fatal($"Unexpected error when forwarding signal: '{ContainerSys.StrError(Sys.Errno)}'");
+            else TiniLog.Fatal($"Unexpected error when forwarding signal: '{Sys.StrError(Sys.Errno)}'");
         }
     }
 
@@ -51,7 +51,7 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     {
         int code = WaitStatus.ToExitCode(status);
         Log.Debug($"Reaped child with pid: '{pid}'");
-        if (WaitStatus.Signaled(status)) Log.Info($"Main child exited with signal (with signal '{ContainerSys.StrSignal(WaitStatus.TermSignal(status))}')");
+        if (WaitStatus.Signaled(status)) Log.Info($"Main child exited with signal (with signal '{Sys.StrSignal(WaitStatus.TermSignal(status))}')");
         else Log.Info($"Main child exited normally (with status '{code}')");
         return Options.RemapToZero[code] ? 0 : code;
     }

@@ -1,17 +1,45 @@
 using System.Runtime.InteropServices;
 using static Init.Interop.Consts;
+using T = Tmds.Linux.LibC;
 
 namespace Init.Interop;
 
-/// <summary>
-/// Changing our own process state and exec-ing away (chpst's job). Errors come back as -1 with
-/// <see cref="Errno"/> set, like <see cref="Sys"/>.
-/// </summary>
-public static unsafe class SysProcess
+// Processes: reaping, pidfds, prctl, and changing our own state before exec-ing away (chpst's job).
+public static unsafe partial class Sys
 {
-    [ThreadStatic] private static int _errno;
-    public static int Errno => _errno;
-    private static int Result(int r) { if (r < 0) _errno = Marshal.GetLastPInvokeError(); return r < 0 ? -1 : r; }
+    /// <summary>waitpid(2) with EINTR retried: the pid reaped, 0 (WNOHANG, none ready) or -1.</summary>
+    public static int WaitPid(int pid, out int status, int options)
+    {
+        int st = 0;
+        while (true)
+        {
+            int r = Libc.waitpid(pid, &st, options);
+            if (r >= 0) { status = st; return r; }
+            int e = LastError;
+            if (e != EINTR) { status = 0; return Fail(e); }
+        }
+    }
+
+    /// <summary>A pidfd for <paramref name="pid"/> (Linux ≥ 5.3), O_CLOEXEC by definition, or -1.</summary>
+    public static int PidfdOpen(int pid)
+    {
+        long r = Libc.syscall(SYS_pidfd_open, pid, 0);
+        return r >= 0 ? (int)r : Fail(LastError);
+    }
+
+    public static int Prctl(int option, ulong arg2) => Result(Libc.prctl(option, (nuint)arg2, 0, 0, 0));
+
+    /// <summary>PR_GET_CHILD_SUBREAPER: whether orphans of our descendants are re-parented to us.</summary>
+    public static bool IsSubreaper()
+    {
+        int bit = 0;
+        return Result(Libc.prctl(PR_GET_CHILD_SUBREAPER, (nuint)(&bit), 0, 0, 0)) == 0 && bit != 0;
+    }
+
+    public static int GetPid() => T.getpid();
+    public static int GetPpid() => T.getppid();
+    public static uint GetUid() => T.getuid();
+    public static int SetSid() => T.setsid() < 0 ? Fail(TmdsErrno) : 0;
 
     public static int SetGroups(ReadOnlySpan<uint> gids)
     {
@@ -23,7 +51,7 @@ public static unsafe class SysProcess
 
     public static int Chroot(string path)
     {
-        Span<byte> p = Sys.Utf8Z(path, stackalloc byte[256]);
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
         fixed (byte* pp = p) return Result(Libc.chroot(pp));
     }
 
@@ -32,9 +60,8 @@ public static unsafe class SysProcess
     {
         Marshal.SetLastPInvokeError(0);
         int r = Libc.nice(increment);
-        int e = Marshal.GetLastPInvokeError();
-        if (r == -1 && e != 0) { _errno = e; return -1; }
-        return 0;
+        int e = LastError;
+        return r == -1 && e != 0 ? Fail(e) : 0;
     }
 
     public static int GetRlimit(int resource, out Rlimit limit)
@@ -47,57 +74,31 @@ public static unsafe class SysProcess
 
     public static int SetRlimit(int resource, Rlimit limit) => Result(Libc.setrlimit(resource, &limit));
 
-    /// <summary>setenv(3) on the C library's environ, which execvp passes on; null unsets.</summary>
-    public static void SetEnvironment(string name, string? value)
+    /// <summary>setenv(3) on the C library's environ, which execvp and spawned children get; null unsets.</summary>
+    public static int SetEnvironment(string name, string? value)
     {
-        Span<byte> n = Sys.Utf8Z(name, stackalloc byte[256]);
+        Span<byte> n = Utf8Z(name, stackalloc byte[256]);
         fixed (byte* pn = n)
         {
-            if (value is null) { Libc.unsetenv(pn); return; }
-            Span<byte> v = Sys.Utf8Z(value, stackalloc byte[1024]);
-            fixed (byte* pv = v) Libc.setenv(pn, pv, 1);
+            if (value is null) return Result(Libc.unsetenv(pn));
+            Span<byte> v = Utf8Z(value, stackalloc byte[1024]);
+            fixed (byte* pv = v) return Result(Libc.setenv(pn, pv, 1));
         }
-    }
-
-    /// <summary>
-    /// Puts every signal back to SIG_DFL and unblocks all of them, so the program we exec does
-    /// not inherit the .NET runtime's dispositions (it ignores SIGPIPE; SIG_IGN survives exec).
-    /// </summary>
-    public static void ResetSignals()
-    {
-        for (int s = 1; s <= 64; s++)
-            if (s != SIGKILL && s != SIGSTOP) Libc.signal(s, 0 /* SIG_DFL */);
-        byte* empty = stackalloc byte[SigsetSize];
-        Libc.sigemptyset(empty);
-        Libc.sigprocmask(SIG_SETMASK, empty, null);
     }
 
     /// <summary>execvp(3): only returns on failure (-1, <see cref="Errno"/>).</summary>
     public static int ExecVp(string file, IReadOnlyList<string> argv)
     {
-        var blocks = new List<nint>();
+        var strings = new NativeStrings();
         try
         {
-            byte* Native(string s)
-            {
-                int n = System.Text.Encoding.UTF8.GetByteCount(s);
-                byte* p = (byte*)NativeMemory.Alloc((nuint)n + 1);
-                blocks.Add((nint)p);
-                System.Text.Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
-                p[n] = 0;
-                return p;
-            }
-            byte** array = (byte**)NativeMemory.Alloc((nuint)(argv.Count + 1), (nuint)sizeof(nint));
-            blocks.Add((nint)array);
-            for (int i = 0; i < argv.Count; i++) array[i] = Native(argv[i]);
-            array[argv.Count] = null;
-            Libc.execvp(Native(file), array);
-            _errno = Marshal.GetLastPInvokeError();
-            return -1;
+            byte** array = strings.AddArray(argv);
+            Libc.execvp(strings.Add(file), array);
+            return Fail(LastError);
         }
         finally
         {
-            foreach (nint p in blocks) NativeMemory.Free((void*)p);
+            strings.Dispose();
         }
     }
 }

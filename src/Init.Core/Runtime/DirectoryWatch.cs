@@ -8,7 +8,7 @@ namespace Init.Runtime;
 /// out, or their attributes changed. Events are only a wake-up; the owner re-reads the directory,
 /// so overflowed or coalesced events lose nothing.
 /// </summary>
-public sealed unsafe class DirectoryWatch : IDisposable
+public sealed class DirectoryWatch : IDisposable
 {
     private const uint Mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 
@@ -20,18 +20,17 @@ public sealed unsafe class DirectoryWatch : IDisposable
 
     public DirectoryWatch()
     {
-        _fd = Libc.inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        _fd = Sys.InotifyInit();
     }
 
     /// <summary>Watches <paramref name="path"/> (again, e.g. after it was replaced); 0 or an errno.</summary>
     public int Add(string path)
     {
         if (_fd < 0) return ENOSYS;
-        Span<byte> p = Sys.Utf8Z(path, stackalloc byte[512]);
-        int wd;
-        fixed (byte* pp = p) wd = Libc.inotify_add_watch(_fd, pp, Mask);
-        if (wd < 0) return System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-        if (_wd >= 0 && _wd != wd) Libc.inotify_rm_watch(_fd, _wd);
+        int wd = Sys.InotifyAddWatch(_fd, path, Mask);
+        if (wd < 0) return Sys.Errno;
+        // The old watch may be gone with the directory it watched (EINVAL): nothing left to remove then.
+        if (_wd >= 0 && _wd != wd) Sys.InotifyRmWatch(_fd, _wd);
         _wd = wd;
         return 0;
     }

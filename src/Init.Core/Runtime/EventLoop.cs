@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Init.Interop;
 using Tmds.Linux;
 using static Init.Interop.Consts;
-using T = Tmds.Linux.LibC;
 
 namespace Init.Runtime;
 
@@ -34,8 +33,8 @@ public sealed unsafe class EventLoop : IDisposable
 
     public EventLoop()
     {
-        _epoll = T.epoll_create1(O_CLOEXEC);
-        if (_epoll < 0) throw new InvalidOperationException("epoll_create1: " + ErrorText.Of(T.errno));
+        _epoll = Sys.EpollCreate();
+        if (_epoll < 0) throw new InvalidOperationException("epoll_create1: " + ErrorText.Of(Sys.Errno));
         if (Sys.Pipe(out _signalRead, out _signalWrite, nonBlocking: true) < 0)
             throw new InvalidOperationException("pipe: " + ErrorText.Of(Sys.Errno));
         AddToEpoll(_signalRead);
@@ -54,17 +53,10 @@ public sealed unsafe class EventLoop : IDisposable
 
     public void Unwatch(int fd)
     {
-        if (_readers.Remove(fd)) T.epoll_ctl(_epoll, T.EPOLL_CTL_DEL, fd, null);
+        if (_readers.Remove(fd)) Sys.EpollRemove(_epoll, fd);
     }
 
-    private void AddToEpoll(int fd)
-    {
-        epoll_event ev = default;
-        ev.events = T.EPOLLIN;
-        ev.data.fd = fd;
-        if (T.epoll_ctl(_epoll, T.EPOLL_CTL_ADD, fd, &ev) < 0 && T.errno == EEXIST)
-            T.epoll_ctl(_epoll, T.EPOLL_CTL_MOD, fd, &ev);
-    }
+    private void AddToEpoll(int fd) => Sys.EpollWatchReadable(_epoll, fd);
 
     // ---- timers ------------------------------------------------------------------------
 
@@ -96,7 +88,7 @@ public sealed unsafe class EventLoop : IDisposable
             {
                 context.Cancel = true;
                 byte b = (byte)signo;
-                T.write(pipe, &b, 1);
+                Sys.Write(pipe, new ReadOnlySpan<byte>(&b, 1));
             }));
         }
         _signalHandlers[signo] = handler;
@@ -207,7 +199,7 @@ public sealed unsafe class EventLoop : IDisposable
         if (watch.Pidfd >= 0)
         {
             _pidfds.Remove(watch.Pidfd);
-            T.epoll_ctl(_epoll, T.EPOLL_CTL_DEL, watch.Pidfd, null);
+            Sys.EpollRemove(_epoll, watch.Pidfd);
             Sys.Close(watch.Pidfd);
         }
     }
@@ -232,10 +224,10 @@ public sealed unsafe class EventLoop : IDisposable
         epoll_event* events = stackalloc epoll_event[Max];
         int timeout = NextTimeout();
         if (maxWaitMs >= 0 && (timeout < 0 || timeout > maxWaitMs)) timeout = maxWaitMs;
-        int n = T.epoll_wait(_epoll, events, Max, timeout);
+        int n = Sys.EpollWait(_epoll, events, Max, timeout);
         if (n < 0)
         {
-            if (T.errno != EINTR) HandlerFailed?.Invoke(new InvalidOperationException("epoll_wait: " + ErrorText.Of(T.errno)));
+            if (Sys.Errno != EINTR) HandlerFailed?.Invoke(new InvalidOperationException("epoll_wait: " + ErrorText.Of(Sys.Errno)));
             n = 0;
         }
         // Once stopped, nothing more is handled, not even the rest of this batch: an engine that has

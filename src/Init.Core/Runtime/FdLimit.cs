@@ -19,21 +19,21 @@ public static class FdLimit
     public static bool Raised { get; private set; }
 
     /// <summary>The soft limit now in force, for messages that name it.</summary>
-    public static ulong Current => SysProcess.GetRlimit(RLIMIT_NOFILE, out var l) == 0 ? l.Current : 0;
+    public static ulong Current => Sys.GetRlimit(RLIMIT_NOFILE, out var l) == 0 ? l.Current : 0;
 
     /// <summary>Raises this process's limit as far as it may go; false (limits unchanged) when it cannot.</summary>
     public static bool Raise()
     {
-        if (SysProcess.GetRlimit(RLIMIT_NOFILE, out var original) < 0) return false;
+        if (Sys.GetRlimit(RLIMIT_NOFILE, out var original) < 0) return false;
         var wanted = original;
         if (Sys.GetUid() == 0 && ReadNrOpen() is ulong max && max > wanted.Maximum) wanted.Maximum = max;
         wanted.Current = wanted.Maximum;
         if (wanted.Current == original.Current && wanted.Maximum == original.Maximum) return true;
-        if (SysProcess.SetRlimit(RLIMIT_NOFILE, wanted) < 0)
+        if (Sys.SetRlimit(RLIMIT_NOFILE, wanted) < 0)
         {
             // A container may forbid raising the hard limit: the soft one up to it is always allowed.
             wanted = original with { Current = original.Maximum };
-            if (SysProcess.SetRlimit(RLIMIT_NOFILE, wanted) < 0) return false;
+            if (Sys.SetRlimit(RLIMIT_NOFILE, wanted) < 0) return false;
         }
         _original = original;
         _raised = wanted;
@@ -42,10 +42,10 @@ public static class FdLimit
     }
 
     /// <summary>Around one spawn: the child inherits the limits this process started with.</summary>
-    internal static void ForChild() { if (Raised) SysProcess.SetRlimit(RLIMIT_NOFILE, _original); }
+    internal static void ForChild() { if (Raised) Sys.SetRlimit(RLIMIT_NOFILE, _original); }
 
     /// <summary>After the spawn: back to the raised limits (the hard one is only lowered for root, who may raise it again).</summary>
-    internal static void ForSelf() { if (Raised) SysProcess.SetRlimit(RLIMIT_NOFILE, _raised); }
+    internal static void ForSelf() { if (Raised) Sys.SetRlimit(RLIMIT_NOFILE, _raised); }
 
     private static ulong? ReadNrOpen()
     {

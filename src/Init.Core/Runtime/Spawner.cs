@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using Init.Interop;
 using static Init.Interop.Consts;
 
@@ -42,7 +40,11 @@ public sealed class SpawnRequest
 /// </summary>
 public static unsafe class Spawner
 {
-    /// <summary>Starts the child. Returns 0 and its pid, or an errno (ENOENT, EACCES, …) and pid 0.</summary>
+    /// <summary>
+    /// Starts the child. Returns 0 and its pid, or an errno (ENOENT, EACCES, …) and pid 0: from
+    /// posix_spawn, or from the attribute or file-action call that failed before it (then nothing
+    /// was started). Either way everything built for the spawn is destroyed.
+    /// </summary>
     public static int Spawn(SpawnRequest request, out int pid)
     {
         pid = 0;
@@ -50,58 +52,72 @@ public static unsafe class Spawner
         byte* actions = stackalloc byte[FileActionsSize];
         byte* mask = stackalloc byte[SigsetSize];
         byte* defaults = stackalloc byte[SigsetSize];
-        Libc.posix_spawnattr_init(attr);
-        Libc.posix_spawn_file_actions_init(actions);
+        int rc = Sys.SpawnAttrInit(attr);
+        if (rc != 0) return rc;
+        rc = Sys.FileActionsInit(actions);
+        if (rc != 0) { Sys.SpawnAttrDestroy(attr); return rc; }
         var strings = new NativeStrings();
         try
         {
-            short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-            if (request.NewSession) flags |= POSIX_SPAWN_SETSID;
-            else if (request.NewProcessGroup) { flags |= POSIX_SPAWN_SETPGROUP; Libc.posix_spawnattr_setpgroup(attr, 0); }
-            Libc.posix_spawnattr_setflags(attr, flags);
-
-            // Bits written directly: glibc's sigfillset/sigaddset skip its internal signals 32 and 33,
-            // and its posix_spawn sets those to SIG_IGN in the child unless they are in the default set.
-            WriteSigset(mask, request.SignalMask.Bits);
-            Libc.posix_spawnattr_setsigmask(attr, mask);
-            WriteSigset(defaults, ~request.KeepIgnored.Bits);
-            Libc.posix_spawnattr_setsigdefault(attr, defaults);
-
-            AddStdio(actions, request.Stdin, 0);
-            AddStdio(actions, request.Stdout, 1);
-            AddStdio(actions, request.Stderr, 2);
-            int highest = 2;
-            foreach (var (source, target) in request.ExtraFds)
-            {
-                // dup2 onto itself clears FD_CLOEXEC (glibc ≥ 2.29), so the same number works too.
-                Libc.posix_spawn_file_actions_adddup2(actions, source, target);
-                highest = Math.Max(highest, target);
-            }
-            if (request.ForegroundTerminal >= 0)
-                Libc.posix_spawn_file_actions_addtcsetpgrp_np(actions, request.ForegroundTerminal);
-            if (request.WorkingDirectory is not null)
-                Libc.posix_spawn_file_actions_addchdir_np(actions, strings.Add(request.WorkingDirectory));
-            // Belt and braces: every fd of ours is O_CLOEXEC already.
-            Libc.posix_spawn_file_actions_addclosefrom_np(actions, highest + 1);
+            rc = SetAttributes(request, attr, mask, defaults);
+            if (rc == 0) rc = AddFileActions(request, actions, ref strings);
+            if (rc != 0) return rc;
 
             byte** argv = strings.AddArray(request.Arguments);
-            byte** envp = request.Environment is null ? Environ() : strings.AddArray(request.Environment);
+            byte** envp = request.Environment is null ? Sys.Environ() : strings.AddArray(request.Environment);
             byte* path = strings.Add(request.Path);
-            int child;
             FdLimit.ForChild();
-            int rc = request.SearchPath
-                ? Libc.posix_spawnp(&child, path, actions, attr, argv, envp)
-                : Libc.posix_spawn(&child, path, actions, attr, argv, envp);
+            rc = Sys.PosixSpawn(out pid, path, request.SearchPath, actions, attr, argv, envp);
             FdLimit.ForSelf();
-            if (rc == 0) pid = child;
             return rc;
         }
         finally
         {
-            Libc.posix_spawn_file_actions_destroy(actions);
-            Libc.posix_spawnattr_destroy(attr);
+            Sys.FileActionsDestroy(actions);
+            Sys.SpawnAttrDestroy(attr);
             strings.Dispose();
         }
+    }
+
+    /// <summary>Flags, process group and signal state: 0, or the first call's error number.</summary>
+    private static int SetAttributes(SpawnRequest request, byte* attr, byte* mask, byte* defaults)
+    {
+        int rc;
+        short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+        if (request.NewSession) flags |= POSIX_SPAWN_SETSID;
+        else if (request.NewProcessGroup)
+        {
+            flags |= POSIX_SPAWN_SETPGROUP;
+            if ((rc = Sys.SpawnAttrSetPgroup(attr, 0)) != 0) return rc;
+        }
+        if ((rc = Sys.SpawnAttrSetFlags(attr, flags)) != 0) return rc;
+
+        // Bits written directly: glibc's sigfillset/sigaddset skip its internal signals 32 and 33,
+        // and its posix_spawn sets those to SIG_IGN in the child unless they are in the default set.
+        WriteSigset(mask, request.SignalMask.Bits);
+        if ((rc = Sys.SpawnAttrSetSigmask(attr, mask)) != 0) return rc;
+        WriteSigset(defaults, ~request.KeepIgnored.Bits);
+        return Sys.SpawnAttrSetSigdefault(attr, defaults);
+    }
+
+    /// <summary>stdio, extra fds, terminal, directory and closefrom: 0, or the first call's error number.</summary>
+    private static int AddFileActions(SpawnRequest request, byte* actions, ref NativeStrings strings)
+    {
+        int rc;
+        if ((rc = AddStdio(actions, request.Stdin, 0)) != 0) return rc;
+        if ((rc = AddStdio(actions, request.Stdout, 1)) != 0) return rc;
+        if ((rc = AddStdio(actions, request.Stderr, 2)) != 0) return rc;
+        int highest = 2;
+        foreach (var (source, target) in request.ExtraFds)
+        {
+            // dup2 onto itself clears FD_CLOEXEC (glibc ≥ 2.29), so the same number works too.
+            if ((rc = Sys.FileActionsAddDup2(actions, source, target)) != 0) return rc;
+            highest = Math.Max(highest, target);
+        }
+        if (request.ForegroundTerminal >= 0 && (rc = Sys.FileActionsAddTcsetpgrp(actions, request.ForegroundTerminal)) != 0) return rc;
+        if (request.WorkingDirectory is not null && (rc = Sys.FileActionsAddChdir(actions, strings.Add(request.WorkingDirectory))) != 0) return rc;
+        // Belt and braces: every fd of ours is O_CLOEXEC already.
+        return Sys.FileActionsAddClosefrom(actions, highest + 1);
     }
 
     private static void WriteSigset(byte* set, ulong first64)
@@ -110,54 +126,8 @@ public static unsafe class Spawner
         *(ulong*)set = first64;
     }
 
-    private static void AddStdio(byte* actions, int source, int target)
-    {
-        if (source == SpawnRequest.Closed) Libc.posix_spawn_file_actions_addclose(actions, target);
-        else if (source >= 0) Libc.posix_spawn_file_actions_adddup2(actions, source, target);
-    }
-
-    private static nint _environ;
-
-    /// <summary>The C library's own environ: the environment exactly as we received it.</summary>
-    private static byte** Environ()
-    {
-        if (_environ == 0)
-        {
-            byte* name = stackalloc byte[] { (byte)'e', (byte)'n', (byte)'v', (byte)'i', (byte)'r', (byte)'o', (byte)'n', 0 };
-            _environ = Libc.dlsym(0, name);
-        }
-        return _environ == 0 ? null : *(byte***)_environ;
-    }
-
-    /// <summary>Native copies of strings and string arrays, freed together.</summary>
-    private struct NativeStrings : IDisposable
-    {
-        private List<nint>? _blocks;
-
-        public byte* Add(string s)
-        {
-            int n = Encoding.UTF8.GetByteCount(s);
-            byte* p = (byte*)NativeMemory.Alloc((nuint)n + 1);
-            (_blocks ??= []).Add((nint)p);
-            Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
-            p[n] = 0;
-            return p;
-        }
-
-        public byte** AddArray(IReadOnlyList<string> items)
-        {
-            byte** array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(nint));
-            (_blocks ??= []).Add((nint)array);
-            for (int i = 0; i < items.Count; i++) array[i] = Add(items[i]);
-            array[items.Count] = null;
-            return array;
-        }
-
-        public void Dispose()
-        {
-            if (_blocks is null) return;
-            foreach (nint p in _blocks) NativeMemory.Free((void*)p);
-            _blocks = null;
-        }
-    }
+    private static int AddStdio(byte* actions, int source, int target) =>
+        source == SpawnRequest.Closed ? Sys.FileActionsAddClose(actions, target)
+        : source >= 0 ? Sys.FileActionsAddDup2(actions, source, target)
+        : 0;
 }

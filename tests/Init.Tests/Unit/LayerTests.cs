@@ -30,4 +30,21 @@ public class LayerTests
 
         Assert.That(result.FailingTypeNames ?? [], Is.Empty, $"{layer} may use only {string.Join(", ", allowed.DefaultIfEmpty("nothing of Init"))}");
     }
+
+    /// <summary>
+    /// Every native call outside Init.Interop goes through <see cref="Init.Interop.Sys"/> (one errno,
+    /// EINTR retried, return codes checked): no other type, in the library or the executable, may
+    /// name the raw bindings. Their constants and structs (Consts, Timespec, epoll_event) are fine.
+    /// </summary>
+    [TestCase(typeof(Init.Supervision.StatusRecord))]
+    [TestCase(typeof(Init.Applets.AppletTable))]
+    [MaxTime(10_000)]
+    public void Only_the_interop_layer_calls_libc(Type anyTypeOfTheAssembly)
+    {
+        var outside = Types.InAssembly(anyTypeOfTheAssembly.Assembly).That().DoNotResideInNamespace("Init.Interop");
+        Assert.That(outside.GetTypes(), Is.Not.Empty, "the rule must look at something");
+        var result = outside.ShouldNot().HaveDependencyOnAny("Init.Interop.Libc", "Tmds.Linux.LibC").GetResult();
+
+        Assert.That(result.FailingTypeNames ?? [], Is.Empty, "call Init.Interop.Sys instead of Libc or Tmds.Linux.LibC");
+    }
 }

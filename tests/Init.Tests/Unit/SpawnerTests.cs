@@ -118,4 +118,22 @@ public class SpawnerTests
 
         Assert.That((rc, pid), Is.EqualTo((errno, 0)));
     }
+
+    [Test, MaxTime(10_000)]
+    public void A_refused_file_action_fails_the_spawn_with_its_error_and_starts_nothing()
+    {
+        const int EBADF = 9;
+        using var temp = new TempDirectory();
+        var request = new SpawnRequest
+        {
+            Path = "/bin/sh",
+            Arguments = ["sh", "-c", $"touch '{temp["ran"]}'"],
+            ExtraFds = [(int.MaxValue, 5)],   // no such descriptor: posix_spawn_file_actions_adddup2 says EBADF
+        };
+
+        int rc = Spawner.Spawn(request, out int pid);
+
+        Assert.That((rc, pid, Sys.Errno), Is.EqualTo((EBADF, 0, EBADF)));
+        Assert.That(File.Exists(temp["ran"]), Is.False, "the command must not have run");
+    }
 }

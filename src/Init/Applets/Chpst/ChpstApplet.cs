@@ -98,24 +98,24 @@ public static class ChpstApplet
         if (o.Root is not null)
         {
             if (Sys.Chdir(o.Root) < 0) return Fatal($"unable to change directory: {o.Root}", Sys.Errno);
-            if (SysProcess.Chroot(".") < 0) return Fatal("unable to change root directory", SysProcess.Errno);
+            if (Sys.Chroot(".") < 0) return Fatal("unable to change root directory", Sys.Errno);
         }
         if (o.WorkingDirectory is not null && Sys.Chdir(o.WorkingDirectory) < 0)
             return Fatal($"unable to change directory: {o.WorkingDirectory}", Sys.Errno);
-        if (o.Nice != 0 && SysProcess.Nice(o.Nice) < 0) return Fatal("unable to set nice level", SysProcess.Errno);
+        if (o.Nice != 0 && Sys.Nice(o.Nice) < 0) return Fatal("unable to set nice level", Sys.Errno);
         if (o.EnvUser is not null)
         {
             if (Resolve(o.EnvUser, o.SetUserIsAccount, db) is not { } ids) return 111;
-            SysProcess.SetEnvironment("GID", ids.Gids[0].ToString());
-            SysProcess.SetEnvironment("UID", ids.Uid.ToString());
+            Sys.SetEnvironment("GID", ids.Gids[0].ToString());
+            Sys.SetEnvironment("UID", ids.Uid.ToString());
         }
         if (o.SetUser is not null)
         {
             if (Resolve(o.SetUser, o.SetUserIsAccount, db) is not { } ids) return 111;
             // Groups first: after setuid we could no longer change them.
-            if (SysProcess.SetGroups(ids.Gids) < 0) return Fatal("unable to setgroups", SysProcess.Errno);
-            if (SysProcess.SetGid(ids.Gids[0]) < 0) return Fatal("unable to setgid", SysProcess.Errno);
-            if (SysProcess.SetUid(ids.Uid) < 0) return Fatal("unable to setuid", SysProcess.Errno);
+            if (Sys.SetGroups(ids.Gids) < 0) return Fatal("unable to setgroups", Sys.Errno);
+            if (Sys.SetGid(ids.Gids[0]) < 0) return Fatal("unable to setgid", Sys.Errno);
+            if (Sys.SetUid(ids.Uid) < 0) return Fatal("unable to setuid", Sys.Errno);
         }
         if (o.LockFile is not null && Lock(o) is { } lockResult) return lockResult;
         if (o.CloseStdin && Sys.Close(0) < 0) return Fatal("unable to close stdin", Sys.Errno);
@@ -124,18 +124,18 @@ public static class ChpstApplet
         foreach (int resource in ChpstOptions.LimitOrder)
         {
             if (!o.Limits.TryGetValue(resource, out ulong value)) continue;
-            if (SysProcess.GetRlimit(resource, out var limit) < 0) return Fatal("unable to getrlimit()", SysProcess.Errno);
+            if (Sys.GetRlimit(resource, out var limit) < 0) return Fatal("unable to getrlimit()", Sys.Errno);
             // Only the soft limit changes, clamped to the hard one.
             limit.Current = value > limit.Maximum ? limit.Maximum : value;
-            if (SysProcess.SetRlimit(resource, limit) < 0) return Fatal("unable to setrlimit()", SysProcess.Errno);
+            if (Sys.SetRlimit(resource, limit) < 0) return Fatal("unable to setrlimit()", Sys.Errno);
         }
 
         string file = argv[0];
         if (o.Argv0 is not null) argv[0] = o.Argv0;
-        SysProcess.ResetSignals();
-        SysProcess.ExecVp(file, argv);
+        Sys.ResetSignals();
+        Sys.ExecVp(file, argv);
         if (o.LockBusyIsSuccess) return 0;
-        return Fatal($"unable to run: {argv[0]}", SysProcess.Errno);
+        return Fatal($"unable to run: {argv[0]}", Sys.Errno);
     }
 
     private static UidGids? Resolve(string spec, bool plainAccount, UserDatabase db)

@@ -42,7 +42,7 @@ public static class EnvDir
             try { content = File.ReadAllBytes(path); }
             catch (UnauthorizedAccessException) { Fatal($"unable to read {dir}/{name}", Consts.EACCES); return false; }
             catch (IOException) { Fatal($"unable to read {dir}/{name}", Consts.ENOENT); return false; }
-            SysProcess.SetEnvironment(name, content.Length == 0 ? null : FirstLine(content));
+            Sys.SetEnvironment(name, content.Length == 0 ? null : FirstLine(content));
         }
         return true;
     }

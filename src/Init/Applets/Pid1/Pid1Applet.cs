@@ -14,7 +14,7 @@ namespace Init.Applets.Pid1;
 /// the running PID 1 to shut down (runit-init's protocol); <c>--Mode=container</c> runs the
 /// services as a subreaper; anything else prints the usage.
 /// </summary>
-public static unsafe class Pid1Applet
+public static class Pid1Applet
 {
     public const string Usage =
         "usage: init                      as PID 1: boot (stages 1, 2, 3) or, in a container, run the services\n" +
@@ -61,7 +61,7 @@ public static unsafe class Pid1Applet
             Output.Err($"{name}: fatal: internal error: {e.GetType().Name}: {e.Message}: reaping only\n");
             while (true)
             {
-                if (Sys.WaitPid(-1, out _, 0) < 0) SysSv.SleepMs(1000);
+                if (Sys.WaitPid(-1, out _, 0) < 0) Sys.SleepMs(1000);
             }
         }
     }
@@ -94,7 +94,7 @@ public static unsafe class Pid1Applet
         }
         bool procMounted = false;
         if (!container && first.Mount && !Mounts.IsMounted("/proc"))
-            procMounted = Mounts.MountIfMissing("/proc", "proc", "proc", BootConsts.MS_NOSUID | BootConsts.MS_NODEV | BootConsts.MS_NOEXEC, null, []) is null;
+            procMounted = Mounts.MountIfMissing("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null, []) is null;
         var options = InitConfiguration.Load(first.ConfigFile, container ? null : "/proc/cmdline", settings, warnings.Add);
         s_options = options;
         container = options.Mode == "container" || (options.Mode == "auto" && InContainer());

@@ -36,8 +36,8 @@ public static class EngineMode
                 return;
             }
             // What made us a successor is not the services' business: they see the engine's environment.
-            SysProcess.SetEnvironment(Handover.Variable, null);
-            SysProcess.SetEnvironment(SupervisionEngine.ModeVariable, "engine");
+            Sys.SetEnvironment(Handover.Variable, null);
+            Sys.SetEnvironment(SupervisionEngine.ModeVariable, "engine");
             engine.Resume(Handover.Read(memfd));
         }
         else

@@ -103,7 +103,7 @@ public static class SvApplet
                     Return(curdir, lsb);
                 }
                 if (done) break;
-                SysSv.SleepMs(PollMs);
+                Sys.SleepMs(PollMs);
                 session.NowTai = SvSession.TaiNow();
             }
         }
@@ -128,7 +128,7 @@ public static class SvApplet
 
     private static void Return(int curdir, bool lsb)
     {
-        if (SysSv.Fchdir(curdir) < 0) Fatal("unable to change to original directory", SysSv.Errno, lsb);
+        if (Sys.Fchdir(curdir) < 0) Fatal("unable to change to original directory", Sys.Errno, lsb);
     }
 
     private static void Fatal(string message, int errno, bool lsb)

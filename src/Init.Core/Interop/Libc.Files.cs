@@ -1,0 +1,11 @@
+using System.Runtime.InteropServices;
+
+namespace Init.Interop;
+
+// Files and directories beyond Tmds.LibC's: locks, rename, directory changes by descriptor.
+internal static unsafe partial class Libc
+{
+    [LibraryImport(Lib, SetLastError = true)] public static partial int flock(int fd, int operation);
+    [LibraryImport(Lib, SetLastError = true)] public static partial int rename(byte* oldpath, byte* newpath);
+    [LibraryImport(Lib, SetLastError = true)] public static partial int fchdir(int fd);
+}
