@@ -8,9 +8,10 @@ namespace Init.Configuration;
 /// </summary>
 public static class IniFile
 {
-    public static Dictionary<string, string?> Parse(string text, string name, Action<string> warn)
+    /// <summary>Every <c>Key = value</c> line in order, with its line number; later lines win when a key repeats.</summary>
+    public static List<(int Line, string Key, string Value)> Parse(string text, string name, Action<string> warn)
     {
-        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var entries = new List<(int, string, string)>();
         string section = "";
         string[] lines = text.Split('\n');
         for (int number = 1; number <= lines.Length; number++)
@@ -25,12 +26,10 @@ public static class IniFile
             }
             int equals = line.IndexOf('=');
             if (equals <= 0) { warn($"{name}: line {number}: not Key = value: ignored"); continue; }
-            string key = section + line[..equals].Trim();
             string value = line[(equals + 1)..].Trim();
             if (value.Length >= 2 && value[0] == '"' && value[^1] == '"') value = value[1..^1];
-            if (values.ContainsKey(key)) warn($"{name}: line {number}: {key} is set again: this later value counts");
-            values[key] = value;
+            entries.Add((number, section + line[..equals].Trim(), value));
         }
-        return values;
+        return entries;
     }
 }

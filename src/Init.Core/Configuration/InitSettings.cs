@@ -39,6 +39,36 @@ public static class InitSettings
         return null;
     }
 
+    /// <summary>The setting a mistyped <paramref name="key"/> most likely meant: one it begins, or one a few letters away.</summary>
+    public static Setting? Nearest(string key)
+    {
+        Setting? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (var setting in All)
+        {
+            if (key.Length >= 3 && setting.Key.StartsWith(key, StringComparison.OrdinalIgnoreCase)) return setting;
+            int d = Distance(key.ToLowerInvariant(), setting.Key.ToLowerInvariant());
+            if (d < bestDistance) (best, bestDistance) = (setting, d);
+        }
+        return bestDistance <= Math.Max(2, key.Length / 3) ? best : null;
+    }
+
+    /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
     private static Setting Text(string key, Action<InitOptions, string> set) =>
         new(key, "any text", (o, v) => { set(o, v); return true; });
 

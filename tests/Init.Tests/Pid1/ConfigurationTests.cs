@@ -51,7 +51,7 @@ public class ConfigurationTests
     [Test, MaxTime(5_000)]
     public void Without_any_source_the_defaults_boot_a_plain_system()
     {
-        var o = InitConfiguration.Load("/nonexistent/init.conf", "/nonexistent/cmdline", [], _ => Assert.Fail("no warning expected"), new Dictionary<string, string?>());
+        var o = InitConfiguration.Load(null, "/nonexistent/cmdline", [], _ => Assert.Fail("no warning expected"), new Dictionary<string, string?>());
 
         Assert.That(o.Mode, Is.EqualTo("auto"));
         Assert.That(o.ServiceDirectory, Is.EqualTo("/etc/service"));
@@ -81,12 +81,12 @@ public class ConfigurationTests
     }
 
     [Test, MaxTime(5_000)]
-    public void Malformed_file_and_values_warn_and_keep_the_defaults()
+    public void Malformed_file_and_values_are_reported_where_they_were_written_and_keep_the_defaults()
     {
         string file = Path.GetTempFileName();
-        File.WriteAllText(file, "[unclosed\nno equals sign here\n");
+        File.WriteAllText(file, "[unclosed\nno equals sign here\nMode = weird\n");
         var warnings = new List<string>();
-        var env = new Dictionary<string, string?> { ["INIT_STOPGRACESECONDS"] = "soon", ["INIT_MOUNT"] = "perhaps", ["INIT_MODE"] = "weird", ["INIT_KILLGRACESECONDS"] = "-4" };
+        var env = new Dictionary<string, string?> { ["INIT_STOPGRACESECONDS"] = "soon", ["INIT_MOUNT"] = "perhaps", ["INIT_KILLGRACESECONDS"] = "-4" };
 
         var o = InitConfiguration.Load(file, null, [], warnings.Add, env);
         File.Delete(file);
@@ -95,22 +95,72 @@ public class ConfigurationTests
         Assert.That(o.Mount, Is.True);
         Assert.That(o.Mode, Is.EqualTo("auto"));
         Assert.That(o.KillGraceSeconds, Is.EqualTo(3));
-        Assert.That(warnings, Has.Count.EqualTo(6), string.Join("\n", warnings));
-        Assert.That(warnings, Does.Contain($"{file}: line 1: a section must be [Name]: ignored"));
-        Assert.That(warnings, Does.Contain($"{file}: line 2: not Key = value: ignored"));
-        Assert.That(warnings, Does.Contain("configuration: bad value for KillGraceSeconds: -4 (must be a whole number from 0): using the default"));
-        Assert.That(warnings, Does.Contain("configuration: bad value for Mode: weird (must be one of auto, system, container): using the default"));
+        Assert.That(warnings, Is.EquivalentTo(new[]
+        {
+            $"{file}: line 1: a section must be [Name]: ignored",
+            $"{file}: line 2: not Key = value: ignored",
+            $"configuration: {file}: line 3: Mode=weird: Mode must be one of auto, system, container: ignored",
+            "configuration: INIT_STOPGRACESECONDS=soon: StopGraceSeconds must be a whole number from 0: ignored",
+            "configuration: INIT_MOUNT=perhaps: Mount must be true or false: ignored",
+            "configuration: INIT_KILLGRACESECONDS=-4: KillGraceSeconds must be a whole number from 0: ignored",
+        }));
     }
 
     [Test, MaxTime(5_000)]
-    public void The_ini_form_has_sections_quotes_comments_and_a_repeated_key_is_reported()
+    public void Mistakes_that_used_to_be_silent_are_reported_in_one_readable_line_each()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "init-conf-dir-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        string binary = Path.GetTempFileName();
+        File.WriteAllBytes(binary, [0x7f, (byte)'E', (byte)'L', (byte)'F', 0, 1, 2, 0x1b, (byte)'[', (byte)'2', (byte)'J']);
+        string cmdline = Path.GetTempFileName();
+        File.WriteAllText(cmdline, "quiet init.Mod=container\n");
+        var warnings = new List<string>();
+        try
+        {
+            InitConfiguration.Load("/nonexistent/init.conf", null, [], warnings.Add, new Dictionary<string, string?>());
+            InitConfiguration.Load(directory, null, [], warnings.Add, new Dictionary<string, string?>());
+            InitConfiguration.Load(binary, null, [], warnings.Add, new Dictionary<string, string?>());
+            var o = InitConfiguration.Load(null, cmdline, ["--StopGrace=5", "--=5", "--ServiceDirectory=", "--Mode=\u001b[2Jcontainer"], warnings.Add,
+                new Dictionary<string, string?> { ["INIT_BIN_DIR"] = "/x" });
+
+            Assert.That(o.Mode, Is.EqualTo("auto"));
+            Assert.That(o.ServiceDirectory, Is.EqualTo("/etc/service"));
+        }
+        finally { Directory.Delete(directory); File.Delete(binary); File.Delete(cmdline); }
+
+        Assert.That(warnings, Is.EqualTo(new[]
+        {
+            "configuration: /nonexistent/init.conf: no such file: using the other sources and the defaults",
+            $"configuration: {directory}: a directory, not a file: using the other sources and the defaults",
+            $"configuration: {binary}: not a text file: using the other sources and the defaults",
+            "configuration: kernel command line: init.Mod: unknown setting (did you mean Mode?): ignored",
+            "configuration: --StopGrace: unknown setting (did you mean StopGraceSeconds?): ignored",
+            "configuration: argument --=5: not --Key=value: ignored",
+            "configuration: --ServiceDirectory=: ServiceDirectory must be a path: ignored",
+            "configuration: --Mode=?[2Jcontainer: Mode must be one of auto, system, container: ignored",
+        }), "INIT_BIN_DIR is another program's variable: not reported");
+    }
+
+    [Test, MaxTime(5_000)]
+    public void The_default_file_may_be_absent_without_a_word()
     {
         var warnings = new List<string>();
 
-        var values = IniFile.Parse("; comment\n# comment\nMode = \"container\"\n[Other]\nMode=x\r\n\nStopGraceSeconds=1\nStopGraceSeconds=2\n", "f", warnings.Add);
+        InitConfiguration.Load(new InitOptions().ConfigFile, null, [], warnings.Add, new Dictionary<string, string?>());
 
-        Assert.That(values, Is.EquivalentTo(new Dictionary<string, string?> { ["Mode"] = "container", ["Other:Mode"] = "x", ["Other:StopGraceSeconds"] = "2" }));
-        Assert.That(warnings, Is.EqualTo(new[] { "f: line 8: Other:StopGraceSeconds is set again: this later value counts" }));
+        Assert.That(File.Exists(new InitOptions().ConfigFile) || warnings.Count == 0, Is.True, string.Join("\n", warnings));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void The_ini_form_has_sections_quotes_comments_and_later_lines_win()
+    {
+        var warnings = new List<string>();
+
+        var entries = IniFile.Parse("; comment\n# comment\nMode = \"container\"\n[Other]\nMode=x\r\n\nStopGraceSeconds=1\nStopGraceSeconds=2\n", "f", warnings.Add);
+
+        Assert.That(entries, Is.EqualTo(new[] { (3, "Mode", "container"), (5, "Other:Mode", "x"), (7, "Other:StopGraceSeconds", "1"), (8, "Other:StopGraceSeconds", "2") }));
+        Assert.That(warnings, Is.Empty);
     }
 
     [Test, MaxTime(5_000)]
@@ -130,7 +180,7 @@ public class ConfigurationTests
         var o = InitConfiguration.Load(null, null, ["--StopGraceSeconds=0", "--ReapIntervalMs=9"], warnings.Add, env);
 
         Assert.That(o.StopGraceSeconds, Is.EqualTo(0));
-        Assert.That(o.ReapIntervalMs, Is.EqualTo(200), "the last source's 9 is refused: the default, not the environment's 1000");
+        Assert.That(o.ReapIntervalMs, Is.EqualTo(1000), "the arguments' 9 is refused: the environment's 1000 stays");
         Assert.That(o.RespawnMaxSeconds, Is.EqualTo(30));
         Assert.That(o.ServiceDirectory, Is.EqualTo("/etc/service"));
         Assert.That(warnings, Has.Count.EqualTo(3), string.Join("\n", warnings));
@@ -139,7 +189,7 @@ public class ConfigurationTests
     [Test, MaxTime(5_000)]
     public void Kernel_command_line_parsing_keeps_only_prefixed_words()
     {
-        var pairs = KernelCommandLineConfigurationProvider.Parse("quiet init.a=1 init=/sbin/init init.b=\"x y\" initrd=z init.=bad init.c", "init.").ToList();
+        var pairs = KernelCommandLine.Parse("quiet init.a=1 init=/sbin/init init.b=\"x y\" initrd=z init.=bad init.c", "init.").ToList();
 
         Assert.That(pairs, Is.EqualTo(new[] { ("a", "1"), ("b", "x y") }));
     }

@@ -151,7 +151,7 @@ public class ContainerModeTests
 
         Assert.That(exit, Is.EqualTo(0), init.Output);
         Assert.That(init.Output, Does.Contain("bad.conf"));
-        Assert.That(System.Text.RegularExpressions.Regex.Matches(init.Output, "bad value for KILLGRACESECONDS", System.Text.RegularExpressions.RegexOptions.IgnoreCase), Has.Count.EqualTo(1), "reported once");
-        Assert.That(init.Output, Does.Contain("bad value for ReapIntervalMs: 0 (must be a whole number from 10 to 1000): using the default"));
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(init.Output, "INIT_KILLGRACESECONDS=many: KillGraceSeconds must be a whole number from 0: ignored"), Has.Count.EqualTo(1), "reported once");
+        Assert.That(init.Output, Does.Contain("--ReapIntervalMs=0: ReapIntervalMs must be a whole number from 10 to 1000: ignored"));
     }
 }

@@ -1,24 +1,11 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Init.Configuration;
 
 /// <summary>
-/// Reads <c>init.KEY=VALUE</c> words from the kernel command line (/proc/cmdline) as configuration
-/// keys; every other word is the kernel's or another program's business and is skipped.
+/// The <c>init.KEY=VALUE</c> words of the kernel command line (/proc/cmdline); every other word is
+/// the kernel's or another program's business and is skipped.
 /// </summary>
-public sealed class KernelCommandLineConfigurationProvider(string path, string prefix) : ConfigurationProvider
+public static class KernelCommandLine
 {
-    public override void Load()
-    {
-        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (IOException) { Data = data; return; }
-        catch (UnauthorizedAccessException) { Data = data; return; }
-        foreach (var (key, value) in Parse(text, prefix)) data[key] = value;
-        Data = data;
-    }
-
     /// <summary>The (key, value) pairs of <paramref name="commandLine"/> carrying <paramref name="prefix"/>; quotes as the kernel allows them.</summary>
     public static IEnumerable<(string Key, string Value)> Parse(string commandLine, string prefix)
     {
@@ -53,9 +40,4 @@ public sealed class KernelCommandLineConfigurationProvider(string path, string p
         if (any) words.Add(word.ToString());
         return words;
     }
-}
-
-public sealed class KernelCommandLineConfigurationSource(string path = "/proc/cmdline", string prefix = "init.") : IConfigurationSource
-{
-    public IConfigurationProvider Build(IConfigurationBuilder builder) => new KernelCommandLineConfigurationProvider(path, prefix);
 }
