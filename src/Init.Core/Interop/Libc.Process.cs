@@ -18,5 +18,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int setrlimit(int resource, Rlimit* rlim);
     [LibraryImport(Lib, SetLastError = true)] public static partial int setenv(byte* name, byte* value, int overwrite);
     [LibraryImport(Lib, SetLastError = true)] public static partial int unsetenv(byte* name);
+    [LibraryImport(Lib, SetLastError = true)] public static partial int putenv(byte* entry);
     [LibraryImport(Lib)] public static partial byte* strerror(int errnum);
 }

@@ -13,13 +13,10 @@ public static unsafe partial class Sys
         Span<byte> p = Utf8Z(path, stackalloc byte[512]);
         fixed (byte* pp = p)
         {
-            while (true)
-            {
-                int fd = T.open(pp, flags | O_CLOEXEC, (ushort)mode);
-                if (fd >= 0) return fd;
-                int e = TmdsErrno;
-                if (e != EINTR) return Fail(e);
-            }
+            int fd;
+            do fd = T.open(pp, flags | O_CLOEXEC, (ushort)mode);
+            while (Interrupted(fd, TmdsErrno));
+            return fd;
         }
     }
 
@@ -29,13 +26,10 @@ public static unsafe partial class Sys
     {
         fixed (byte* b = buffer)
         {
-            while (true)
-            {
-                long n = T.read(fd, b, buffer.Length);
-                if (n >= 0) return (int)n;
-                int e = TmdsErrno;
-                if (e != EINTR) return Fail(e);
-            }
+            long n;
+            do n = T.read(fd, b, buffer.Length);
+            while (Interrupted(n, TmdsErrno));
+            return (int)n;
         }
     }
 
@@ -58,13 +52,10 @@ public static unsafe partial class Sys
     {
         fixed (byte* b = data)
         {
-            while (true)
-            {
-                long n = T.write(fd, b, data.Length);
-                if (n >= 0) return (int)n;
-                int e = TmdsErrno;
-                if (e != EINTR) return Fail(e);
-            }
+            long n;
+            do n = T.write(fd, b, data.Length);
+            while (Interrupted(n, TmdsErrno));
+            return (int)n;
         }
     }
 
@@ -107,12 +98,10 @@ public static unsafe partial class Sys
 
     public static int Flock(int fd, int op)
     {
-        while (true)
-        {
-            if (Libc.flock(fd, op) == 0) return 0;
-            int e = LastError;
-            if (e != EINTR) return Fail(e);
-        }
+        int r;
+        do r = Libc.flock(fd, op);
+        while (Interrupted(r, LastError));
+        return r;
     }
 
     public static int Rename(string from, string to)
@@ -222,12 +211,10 @@ public static unsafe partial class Sys
 
     public static int Fsync(int fd)
     {
-        while (true)
-        {
-            if (T.fsync(fd) == 0) return 0;
-            int e = TmdsErrno;
-            if (e != EINTR) return Fail(e);
-        }
+        int r;
+        do r = T.fsync(fd);
+        while (Interrupted(r, TmdsErrno));
+        return r;
     }
 
     public static int Fchmod(int fd, int mode) => T.fchmod(fd, (ushort)mode) == 0 ? 0 : Fail(TmdsErrno);

@@ -10,14 +10,11 @@ public static unsafe partial class Sys
     /// <summary>waitpid(2) with EINTR retried: the pid reaped, 0 (WNOHANG, none ready) or -1.</summary>
     public static int WaitPid(int pid, out int status, int options)
     {
-        int st = 0;
-        while (true)
-        {
-            int r = Libc.waitpid(pid, &st, options);
-            if (r >= 0) { status = st; return r; }
-            int e = LastError;
-            if (e != EINTR) { status = 0; return Fail(e); }
-        }
+        int st = 0, r;
+        do r = Libc.waitpid(pid, &st, options);
+        while (Interrupted(r, LastError));
+        status = r >= 0 ? st : 0;
+        return r;
     }
 
     /// <summary>A pidfd for <paramref name="pid"/> (Linux ≥ 5.3), O_CLOEXEC by definition, or -1.</summary>
@@ -74,9 +71,22 @@ public static unsafe partial class Sys
 
     public static int SetRlimit(int resource, Rlimit limit) => Result(Libc.setrlimit(resource, &limit));
 
-    /// <summary>setenv(3) on the C library's environ, which execvp and spawned children get; null unsets.</summary>
+    /// <summary>
+    /// setenv(3) on the C library's environ, which execvp and spawned children get; null unsets.
+    /// A name with '=' (an envdir file "a=b") becomes the entry "a=b=value", or "a=b" for an unset, as
+    /// runit's pathexec_env makes them, through putenv(3), whose string must live on: it is never
+    /// freed (chpst execs next).
+    /// </summary>
     public static int SetEnvironment(string name, string? value)
     {
+        if (name.Contains('='))
+        {
+            // runit's unset marker is the bare name, which with an '=' in it reads as an entry.
+            Span<byte> entry = Utf8Z(value is null ? name : name + "=" + value, stackalloc byte[1024]);
+            byte* kept = (byte*)NativeMemory.Alloc((nuint)entry.Length);
+            entry.CopyTo(new Span<byte>(kept, entry.Length));
+            return Result(Libc.putenv(kept));
+        }
         Span<byte> n = Utf8Z(name, stackalloc byte[256]);
         fixed (byte* pn = n)
         {

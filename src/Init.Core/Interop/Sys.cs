@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static Init.Interop.Consts;
 using T = Tmds.Linux.LibC;
 
 namespace Init.Interop;
@@ -19,6 +20,19 @@ public static unsafe partial class Sys
     private static int Fail(int errno) { _errno = errno; return -1; }
     private static int TmdsErrno => T.errno;
     private static int LastError => Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// The one EINTR rule, for <c>do r = call(); while (Interrupted(r, errno));</c>: after a failed
+    /// call (r &lt; 0) true when a signal only interrupted it and it must be made again; any other
+    /// failure is kept in <see cref="Errno"/> and the call's -1 stands. (errno is read on success too:
+    /// a thread-local load, cheaper than a second branch at every call site.)
+    /// </summary>
+    private static bool Interrupted(long r, int errno)
+    {
+        if (r >= 0) return false;
+        _errno = errno;
+        return errno == EINTR;
+    }
 
     /// <summary>0 for 0, else -1 with <see cref="Errno"/> from the LibraryImport's SetLastError.</summary>
     private static int Result(int r) => r == 0 ? 0 : Fail(LastError);

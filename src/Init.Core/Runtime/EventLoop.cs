@@ -33,6 +33,7 @@ public sealed unsafe class EventLoop : IDisposable
 
     public EventLoop()
     {
+        _handle = Handle;
         _epoll = Sys.EpollCreate();
         if (_epoll < 0) throw new InvalidOperationException("epoll_create1: " + ErrorText.Of(Sys.Errno));
         if (Sys.Pipe(out _signalRead, out _signalWrite, nonBlocking: true) < 0)
@@ -53,10 +54,16 @@ public sealed unsafe class EventLoop : IDisposable
 
     public void Unwatch(int fd)
     {
+        // Its failure is no news: a descriptor closed before it was unwatched has left the set already.
         if (_readers.Remove(fd)) Sys.EpollRemove(_epoll, fd);
     }
 
-    private void AddToEpoll(int fd) => Sys.EpollWatchReadable(_epoll, fd);
+    /// <summary>A descriptor epoll refuses (ENOSPC: max_user_watches; ENOMEM) would never be handled: say so.</summary>
+    private void AddToEpoll(int fd)
+    {
+        if (Sys.EpollWatchReadable(_epoll, fd) < 0)
+            HandlerFailed?.Invoke(new InvalidOperationException($"epoll_ctl: unable to watch fd {fd}: {ErrorText.Of(Sys.Errno)}"));
+    }
 
     // ---- timers ------------------------------------------------------------------------
 
@@ -234,11 +241,12 @@ public sealed unsafe class EventLoop : IDisposable
         // handed its services over must not act on them any more.
         for (int i = 0; i < n && !_stopped; i++)
         {
-            int fd = events[i].data.fd;
-            Guard(() => Handle(fd));
+            Guard(_handle, events[i].data.fd);
         }
         if (!_stopped) RunDueTimers();
     }
+
+    private readonly Action<int> _handle;
 
     private void Handle(int fd)
     {
@@ -255,7 +263,7 @@ public sealed unsafe class EventLoop : IDisposable
             int n = Sys.Read(_signalRead, buffer);
             if (n <= 0) return;
             foreach (byte signo in buffer[..n])
-                if (!_stopped && _signalHandlers.TryGetValue(signo, out var handler)) Guard(() => handler(signo));
+                if (!_stopped && _signalHandlers.TryGetValue(signo, out var handler)) Guard(handler, signo);
         }
     }
 
@@ -280,6 +288,13 @@ public sealed unsafe class EventLoop : IDisposable
     private void Guard(Action action)
     {
         try { action(); }
+        catch (Exception e) when (HandlerFailed is not null) { HandlerFailed(e); }
+    }
+
+    // With its argument passed, not captured: no closure per event on the loop's hot path.
+    private void Guard(Action<int> action, int argument)
+    {
+        try { action(argument); }
         catch (Exception e) when (HandlerFailed is not null) { HandlerFailed(e); }
     }
 

@@ -72,6 +72,20 @@ public sealed class ChpstDifferentialTests
         Assert.That(ours.ToString(), Is.EqualTo(theirs.ToString()));
     }
 
+    [Test, CancelAfter(20_000)]
+    public void An_envdir_file_whose_name_has_an_equals_sign_gives_the_same_entry_as_under_runit()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("env/a=b", "value\n");
+        dir.Write("env/c=d", "");
+        string[] args = ["-e", dir["env"], "sh", "-c", "env | grep -E '^(a|c)=' | sort"];
+
+        var ours = Both(args, out var theirs);
+
+        Assert.That(theirs.Stdout, Is.EqualTo("a=b=value\nc=d\n"), "runit's unset marker \"c=d\" reads as an entry");
+        Assert.That(ours.ToString(), Is.EqualTo(theirs.ToString()));
+    }
+
     [TestCase("-u", "nosuchuser", "true")]
     [TestCase("-u", ":12x:3", "true")]
     [TestCase("/nonexistent/program")]

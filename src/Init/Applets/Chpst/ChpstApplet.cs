@@ -106,8 +106,7 @@ public static class ChpstApplet
         if (o.EnvUser is not null)
         {
             if (Resolve(o.EnvUser, o.SetUserIsAccount, db) is not { } ids) return 111;
-            Sys.SetEnvironment("GID", ids.Gids[0].ToString());
-            Sys.SetEnvironment("UID", ids.Uid.ToString());
+            if (Sys.SetEnvironment("GID", ids.Gids[0].ToString()) < 0 || Sys.SetEnvironment("UID", ids.Uid.ToString()) < 0) return OutOfMemory();
         }
         if (o.SetUser is not null)
         {
@@ -132,7 +131,8 @@ public static class ChpstApplet
 
         string file = argv[0];
         if (o.Argv0 is not null) argv[0] = o.Argv0;
-        Sys.ResetSignals();
+        // What the .NET runtime set up must not reach the program; if it cannot all be undone, say so and go on.
+        if (Sys.ResetSignals() < 0) Output.Err($"chpst: warning: unable to reset signal dispositions: {ErrorText.Of(Sys.Errno)}\n");
         Sys.ExecVp(file, argv);
         if (o.LockBusyIsSuccess) return 0;
         return Fatal($"unable to run: {argv[0]}", Sys.Errno);
@@ -159,6 +159,13 @@ public static class ChpstApplet
         if (Sys.Flock(fd, o.LockWaits ? LOCK_EX : LOCK_EX | LOCK_NB) < 0)
             return o.LockBusyIsSuccess ? 0 : Fatal($"unable to lock: {file}", Sys.Errno);
         return null;
+    }
+
+    /// <summary>runit's chpst and envdir die this way when the environment cannot grow (pathexec_env failing).</summary>
+    internal static int OutOfMemory()
+    {
+        Output.Err("chpst: fatal: out of memory\n");
+        return 111;
     }
 
     internal static int Fatal(string message, int errno)

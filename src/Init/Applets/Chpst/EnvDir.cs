@@ -42,7 +42,11 @@ public static class EnvDir
             try { content = File.ReadAllBytes(path); }
             catch (UnauthorizedAccessException) { Fatal($"unable to read {dir}/{name}", Consts.EACCES); return false; }
             catch (IOException) { Fatal($"unable to read {dir}/{name}", Consts.ENOENT); return false; }
-            Sys.SetEnvironment(name, content.Length == 0 ? null : FirstLine(content));
+            if (Sys.SetEnvironment(name, content.Length == 0 ? null : FirstLine(content)) < 0)
+            {
+                if (Sys.Errno == Consts.ENOMEM) ChpstApplet.OutOfMemory(); else Fatal($"unable to set {name}", Sys.Errno);
+                return false;
+            }
         }
         return true;
     }
