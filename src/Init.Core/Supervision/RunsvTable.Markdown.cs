@@ -83,16 +83,17 @@ public static partial class RunsvTable
             `startservice()` and the child-exit code of `runsv.c`) as the table `ServiceProcess` runs.
             Each cell's steps run left to right; the steps are explained at the end.
 
-            While a `control/<c>` override runs, every control byte and exit that arrives is held back,
-            and applied after it in arrival order (runsv sits in `waitpid()` meanwhile; back in its loop,
-            it reaps every exit before it reads the next byte, and runs its loop top between bytes).
+            While a `control/<c>` override runs, every control byte and exit that arrives is held back
+            (runsv sits in `waitpid()` meanwhile) and applied after it as runsv's loop then finds them:
+            the rest of the byte's cell, the exit (runsv reaps before it reads), then the held bytes one
+            at a time, each cell ending with the loop top.
 
             ## Control bytes
 
             The columns are what runsv's `ctrl()` tests: whether a child runs (`pid`), and whether it is
             `./finish` (`state == finish`). `./run`'s process includes a service marked down by `k` that
             has not been reaped yet; "no child" includes state finish before `./finish` has started,
-            which only held-back events see.
+            which a byte read in the same turn as the exit sees (in runsv as here).
 
 
             """);

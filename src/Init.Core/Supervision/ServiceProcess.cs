@@ -33,9 +33,9 @@ public interface IServiceActions
 /// Differences from runsv: the 1-second restart rule delays only the restart (a timer) instead
 /// of freezing the supervisor in sleep(1); and a <c>control/&lt;c&gt;</c> override is waited for
 /// without blocking. runsv sits in waitpid() until it exits; here every control byte and exit that
-/// arrives meanwhile is held back and applied afterwards in arrival order, one after the other.
-/// runsv, once back in its loop, reaps every exit before it reads the next byte and runs its loop
-/// top between bytes, so the two differ when a child exits during an override.
+/// arrives meanwhile is held back and applied afterwards as runsv's loop then finds them: the
+/// exit first (it reaps before it reads), then the bytes one per turn, each followed by the loop
+/// top (start ./run or ./finish when due).
 /// </summary>
 public sealed class ServiceProcess(bool isLog, IServiceActions actions)
 {
@@ -54,7 +54,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// <summary>Wait status of the last ./run exit, passed to ./finish (<see cref="UnknownStatus"/> when it could not be collected).</summary>
     public int LastStatus { get; private set; }
 
-    /// <summary>A control/&lt;c&gt; override is running: events wait in <see cref="_heldBack"/> until it has exited.</summary>
+    /// <summary>A control/&lt;c&gt; override is running: exits and control bytes are held back until it has exited.</summary>
     public bool Busy => _waiting is not null;
 
     /// <summary>Which child is alive, as the table's control cells are keyed.</summary>
@@ -68,7 +68,8 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// <summary>The last override's result, read by the steps after it.</summary>
     private bool _handled;
     private int _exitStatus;
-    private readonly Queue<(bool IsExit, char Command, int ExitStatus)> _heldBack = new();
+    private readonly Queue<int> _heldExits = new();
+    private readonly Queue<char> _heldBytes = new();
 
     public StatusRecord Status => new(Since, Pid, Paused, Want == Want.Up ? 'u' : 'd', TermSent, State);
 
@@ -115,7 +116,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// <summary>The child (./run or ./finish) with <see cref="Pid"/> was reaped with <paramref name="waitStatus"/>.</summary>
     public void Exited(int waitStatus)
     {
-        if (Busy) { _heldBack.Enqueue((true, '\0', waitStatus)); return; }
+        if (Busy) { _heldExits.Enqueue(waitStatus); return; }
         _exitStatus = waitStatus;
         // runsv looks for ./finish only when ./run exited, and never for the logger.
         bool finishFile = !IsLog && State != RunState.Finish && actions.HasFinish;
@@ -125,7 +126,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// <summary>One control byte, as runsv's ctrl(): unknown bytes are ignored.</summary>
     public void Control(char command)
     {
-        if (Busy) { _heldBack.Enqueue((false, command, 0)); return; }
+        if (Busy) { _heldBytes.Enqueue(command); return; }
         Execute(RunsvTable.OnControl(command, Child, IsLog), 0);
     }
 
@@ -135,12 +136,9 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         var cell = _waiting ?? throw new InvalidOperationException("no control override is running");
         _waiting = null;
         _handled = handled;
-        Execute(cell, _resumeAt);
-        while (!Busy && _heldBack.TryDequeue(out var e))
-        {
-            if (e.IsExit) Exited(e.ExitStatus);
-            else Control(e.Command);
-        }
+        Execute(cell, _resumeAt);   // the rest of ctrl(), ending with the loop top
+        while (!Busy && _heldExits.TryDequeue(out int status)) Exited(status);
+        while (!Busy && _heldBytes.TryDequeue(out char command)) Control(command);   // each cell ends with the loop top
         Reconcile();
     }
 

@@ -110,7 +110,7 @@ public partial class ServiceProcessTests
     }
 
     [Test, MaxTime(5_000)]
-    public void Control_bytes_and_exits_arriving_during_an_override_are_applied_after_it_in_order()
+    public void An_exit_and_bytes_arriving_during_an_override_are_applied_as_runsvs_loop_then_finds_them()
     {
         var (p, world) = Running();
         world.ExecutableOverrides.Add('t');
@@ -123,8 +123,18 @@ public partial class ServiceProcessTests
 
         world.EndOverride(p);
 
-        Assert.That(world.Log, Is.EqualTo(new[] { "kill 100 15", "publish", "control/p", "kill 100 19", "publish", "publish", "publish" }));
-        Assert.That((p.State, p.Pid, p.Paused, p.Want, p.LastStatus), Is.EqualTo((RunState.Down, 0, true, Want.Down, 9)));
+        // The rest of t's cell; the exit (runsv reaps before it reads); p, then the loop top starts
+        // ./run again (clearing paused); d stops that new ./run through control/t once more.
+        Assert.That(world.Log, Is.EqualTo(new[] { "kill 100 15", "publish", "publish", "publish", "control/u", "spawn run", "publish", "publish", "control/t" }));
+        int second = p.Pid;
+        Assert.That((p.State, p.Paused, p.Want, p.LastStatus), Is.EqualTo((RunState.Run, false, Want.Down, 9)));
+        Assert.That(second, Is.Not.EqualTo(100));
+        world.Log.Clear();
+
+        world.EndOverride(p);
+
+        Assert.That(world.Log, Does.Contain($"kill {second} 15"), "the new ./run gets the TERM");
+        Assert.That((p.TermSent, p.Want), Is.EqualTo((true, Want.Down)));
     }
 
     [Test, MaxTime(5_000)]
