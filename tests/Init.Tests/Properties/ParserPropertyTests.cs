@@ -1,0 +1,124 @@
+using System.Text;
+using CsCheck;
+using Init.Configuration;
+using Init.Control;
+using Init.Logging;
+using Init.Runtime;
+using Init.Supervision;
+
+namespace Init.Tests.Properties;
+
+/// <summary>
+/// Every parser and codec that takes outside input, against generated input (CsCheck: random,
+/// then shrunk to the smallest failing case): none throws on anything, and what is written reads
+/// back the same. Bounded to seconds for CI; <c>CsCheck_Iter</c>/<c>CsCheck_Time</c> (CsCheck's own
+/// variables) make a longer run.
+/// </summary>
+[TestFixture, Category("Fast"), Category("Properties")]
+public class ParserPropertyTests
+{
+    private const int Many = 5_000;
+
+    /// <summary>Bytes biased towards what the parser looks for, so that the interesting paths are reached.</summary>
+    private static Gen<byte[]> BytesOf(string alphabet, int max) =>
+        Gen.Frequency((3, Gen.Char[alphabet].Select(c => (byte)c)), (1, Gen.Byte)).Array[0, max];
+
+    private static Gen<string> TextOf(string alphabet, int max) => Gen.String[Gen.Char[alphabet], 0, max];
+
+    [Test, MaxTime(20_000)]
+    public void A_status_record_reads_back_as_written_and_any_20_bytes_decode_without_throwing()
+    {
+        var records = Gen.Select(Gen.Long[0, 4_000_000_000L], Gen.Int[0, 999_999_999], Gen.Int, Gen.Bool, Gen.Char["ud"], Gen.Bool, Gen.Int[0, 2],
+            (s, ns, pid, paused, want, term, state) => new StatusRecord(Tai64N.FromUnix(s, ns), pid, paused, want, term, (RunState)state));
+        records.Sample(r =>
+        {
+            Assert.That(StatusRecord.TryRead(r.ToBytes(), out var back), Is.True);
+            return back == r;
+        }, iter: Many);
+        Gen.Byte.Array[0, 24].Sample(bytes => { StatusRecord.TryRead(bytes, out var r); _ = r.StatText(false); }, iter: Many);
+    }
+
+    [Test, MaxTime(20_000)]
+    public void The_svlogd_config_parser_takes_any_bytes_and_reads_sizes_and_counts_back()
+    {
+        BytesOf("\nsnNt!uUp+-eE:.0123456789k m", 80).Sample(bytes => { LogConfig.Parse(bytes); }, iter: Many);
+        Gen.Select(Gen.Int[4096, 1 << 30], Gen.Int[2, 999], (size, count) => (size, count)).Sample(c =>
+        {
+            var config = LogConfig.Parse(Encoding.ASCII.GetBytes($"s{c.size}\nn{c.count}\n"));
+            return config.SizeMax == (ulong)c.size && config.NumMax == (ulong)c.count;
+        }, iter: Many);
+    }
+
+    [Test, MaxTime(20_000)]
+    public void Pmatch_takes_any_pattern_and_a_pattern_without_wildcards_matches_only_itself()
+    {
+        Gen.Select(BytesOf("*+ab ", 12), BytesOf("ab ", 16)).Sample((pattern, line) => { Pmatch.Match(pattern, line); }, iter: Many);
+        Gen.Select(TextOf("ab ", 8), TextOf("ab ", 8)).Sample((pattern, line) =>
+            Pmatch.Match(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(line)) == (pattern == line), iter: Many);
+    }
+
+    [Test, MaxTime(20_000)]
+    public void The_ini_reader_takes_any_text_and_reads_generated_settings_back()
+    {
+        TextOf("[]=;#/ \"\r\nab\0\u00e9", 120).Sample(text => { IniFile.Parse(text, "f", _ => { }); }, iter: Many);
+        var keys = TextOf("abcXYZ_", 10).Where(k => k.Length > 0);
+        var values = TextOf("abc 12\"=", 12).Where(v => v.Trim() == v && !(v.Length >= 2 && v[0] == '"' && v[^1] == '"'));
+        Gen.Select(keys, values).Array[1, 8].Sample(pairs =>
+        {
+            string text = string.Concat(pairs.Select(p => $"  {p.Item1} = {p.Item2}  \n"));
+            var read = IniFile.Parse(text, "f", w => Assert.Fail(w));
+            return read.Select(e => (e.Key, e.Value)).SequenceEqual(pairs);
+        }, iter: Many / 5);
+    }
+
+    [Test, MaxTime(20_000)]
+    public void Configuration_from_any_file_and_arguments_never_throws()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            Gen.Select(TextOf("=\n[]ModeStopGraceSeconds 0123-auto\0", 80), TextOf("-=MoeRapIntervals 01x", 20).Array[0, 4]).Sample((text, args) =>
+            {
+                File.WriteAllText(file, text);
+                InitConfiguration.Load(file, null, args, _ => { }, new Dictionary<string, string?>());
+            }, iter: Many / 10);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Test, MaxTime(20_000)]
+    public void The_kernel_command_line_takes_any_text_and_reads_generated_words_back()
+    {
+        TextOf("init.=\" ab\t\n", 80).Sample(text => { KernelCommandLine.Parse(text, "init.").ToList(); }, iter: Many);
+        Gen.Select(TextOf("abcK", 8).Where(k => k.Length > 0), TextOf("ab 1", 8)).Array[0, 6].Sample(pairs =>
+        {
+            string line = "BOOT_IMAGE=/vmlinuz " + string.Join(' ', pairs.Select(p => $"init.{p.Item1}=\"{p.Item2}\"")) + " quiet";
+            return KernelCommandLine.Parse(line, "init.").SequenceEqual(pairs);
+        }, iter: Many);
+    }
+
+    [Test, MaxTime(20_000)]
+    public void Numbers_read_as_scan_ulong_does_and_any_text_is_safe()
+    {
+        Gen.ULong.Select(Gen.String[Gen.Char["x -+"], 0, 4]).Sample((n, tail) =>
+        {
+            string text = n.ToString() + tail;   // the tail has no digit: the number ends where it starts
+            return Digits.Scan(text) == n && Digits.TryScanAll(text, out _) == (tail.Length == 0);
+        }, iter: Many);
+        Gen.String.Sample(text => { Digits.Scan(text); Digits.TryScanAll(text, out _); }, iter: Many);
+    }
+
+    [Test, MaxTime(20_000)]
+    public void A_process_identity_line_reads_back_and_any_line_is_safe()
+    {
+        Gen.Select(Gen.Int[1, int.MaxValue], Gen.ULong, Gen.String[Gen.Char["0123456789abcdef-"], 1, 36]).Sample((pid, start, boot) =>
+            ProcessIdentity.Parse(new ProcessIdentity(pid, start, boot).ToString()) == new ProcessIdentity(pid, start, boot), iter: Many);
+        TextOf("0123456789 -\nab", 60).Sample(text => { ProcessIdentity.Parse(text); }, iter: Many);
+    }
+
+    [Test, MaxTime(20_000)]
+    public void Any_sv_command_word_parses_or_is_refused_without_throwing()
+    {
+        Gen.Select(TextOf("udotkpchaiq12xsrfSlbe-", 12), Gen.Bool, Gen.Bool).Sample((word, verbose, lsb) => { SvCommand.Parse(word, verbose, lsb); }, iter: Many);
+    }
+}
