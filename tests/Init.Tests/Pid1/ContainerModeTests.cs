@@ -56,6 +56,7 @@ public class ContainerModeTests
     }
 
     [Test, CancelAfter(40_000)]
+    [Category("Reliability")]
     public void A_killed_engine_comes_back_and_adopts_every_service_with_no_second_copy_within_2500ms()
     {
         using var temp = new TempDirectory();
@@ -85,9 +86,11 @@ public class ContainerModeTests
         // Adopted, and still controlled: a restart through sv replaces the process.
         Assert.That(Run.Command(Support.Supervised.RunitSv, "-w", "5", "restart", temp["service/a"]).ExitCode, Is.Zero, init.Output);
         Assert.That(File.ReadAllText(temp["service/a/supervise/pid"]), Is.Not.EqualTo(pidA));
+        Reliability.Record("PID 1", "kill -9 of the engine under PID 1 (container mode)", 1, "PID 1 restarts it in 1 s; both services adopted, not restarted", doubled: "0 (watched 2.5 s)");
     }
 
     [Test, CancelAfter(40_000)]
+    [Category("Reliability")]
     public void A_killed_runsvdir_in_process_mode_comes_back_and_its_runsv_processes_stay_without_duplicates()
     {
         using var temp = new TempDirectory();
@@ -113,9 +116,11 @@ public class ContainerModeTests
         Assert.That(runsvs, Has.Count.EqualTo(2), "one runsv per service");
         Assert.That(File.ReadAllText(temp["service/a/supervise/pid"]), Is.EqualTo(servicePidA), "the service was not restarted");
         Assert.That(init.Output, Does.Contain("runsvdir ended (signal 9): restarting in 1s"));
+        Reliability.Record("PID 1", "kill -9 of runsvdir (per-process mode) under PID 1", 1, "PID 1 restarts it; the runsv processes stay; second runsv refused by the lock", doubled: "0");
     }
 
     [Test, CancelAfter(60_000)]
+    [Category("Reliability")]
     public void Init_survives_1000_random_signals_sent_by_a_service_and_is_unmoved_500ms_later()
     {
         using var temp = new TempDirectory();
@@ -134,6 +139,7 @@ public class ContainerModeTests
         Assert.That(AllUp(temp, "witness"), Is.True);
         init.Signal(15);
         Assert.That(init.WaitForExit(15_000), Is.EqualTo(0), init.Output);
+        Reliability.Record("PID 1", "1,000 random signals sent to PID 1 by a service (container mode)", 1000, "unmoved: no exit, no internal error, services up, then a clean stop");
     }
 
     [Test, CancelAfter(30_000)]

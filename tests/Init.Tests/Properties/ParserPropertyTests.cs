@@ -5,6 +5,7 @@ using Init.Control;
 using Init.Logging;
 using Init.Runtime;
 using Init.Supervision;
+using Init.Tests.Support;
 
 namespace Init.Tests.Properties;
 
@@ -14,7 +15,7 @@ namespace Init.Tests.Properties;
 /// back the same. Bounded to seconds for CI; <c>CsCheck_Iter</c>/<c>CsCheck_Time</c> (CsCheck's own
 /// variables) make a longer run.
 /// </summary>
-[TestFixture, Category("Fast"), Category("Properties")]
+[TestFixture, Category("Fast"), Category("Properties"), Category("Reliability")]
 public class ParserPropertyTests
 {
     private const int Many = 5_000;
@@ -36,6 +37,7 @@ public class ParserPropertyTests
             return back == r;
         }, iter: Many);
         Gen.Byte.Array[0, 24].Sample(bytes => { StatusRecord.TryRead(bytes, out var r); _ = r.StatText(false); }, iter: Many);
+        Reliability.Record("bad input", "supervise/status: generated records and random 0–24-byte files", Many * 2, "round trip exact; nothing throws");
     }
 
     [Test, MaxTime(20_000)]
@@ -47,6 +49,7 @@ public class ParserPropertyTests
             var config = LogConfig.Parse(Encoding.ASCII.GetBytes($"s{c.size}\nn{c.count}\n"));
             return config.SizeMax == (ulong)c.size && config.NumMax == (ulong)c.count;
         }, iter: Many);
+        Reliability.Record("bad input", "svlogd config: random bytes biased to its syntax, generated s/n lines", Many * 2, "values read back; nothing throws");
     }
 
     [Test, MaxTime(20_000)]
@@ -55,6 +58,7 @@ public class ParserPropertyTests
         Gen.Select(BytesOf("*+ab ", 12), BytesOf("ab ", 16)).Sample((pattern, line) => { Pmatch.Match(pattern, line); }, iter: Many);
         Gen.Select(TextOf("ab ", 8), TextOf("ab ", 8)).Sample((pattern, line) =>
             Pmatch.Match(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(line)) == (pattern == line), iter: Many);
+        Reliability.Record("bad input", "svlogd patterns (pmatch): random patterns and lines", Many * 2, "literal patterns match only themselves; nothing throws");
     }
 
     [Test, MaxTime(20_000)]
@@ -69,6 +73,7 @@ public class ParserPropertyTests
             var read = IniFile.Parse(text, "f", w => Assert.Fail(w));
             return read.Select(e => (e.Key, e.Value)).SequenceEqual(pairs);
         }, iter: Many / 5);
+        Reliability.Record("bad input", "init.conf: random text incl. NUL and non-ASCII, generated key = value files", Many + Many / 5, "entries read back in order; nothing throws");
     }
 
     [Test, MaxTime(20_000)]
@@ -84,6 +89,7 @@ public class ParserPropertyTests
             }, iter: Many / 10);
         }
         finally { File.Delete(file); }
+        Reliability.Record("bad input", "settings: random init.conf and --arguments together", Many / 10, "never throws");
     }
 
     [Test, MaxTime(20_000)]
@@ -95,6 +101,7 @@ public class ParserPropertyTests
             string line = "BOOT_IMAGE=/vmlinuz " + string.Join(' ', pairs.Select(p => $"init.{p.Item1}=\"{p.Item2}\"")) + " quiet";
             return KernelCommandLine.Parse(line, "init.").SequenceEqual(pairs);
         }, iter: Many);
+        Reliability.Record("bad input", "kernel command line: random text, generated init.K=\"V\" words", Many * 2, "words read back; nothing throws");
     }
 
     [Test, MaxTime(20_000)]
@@ -106,6 +113,7 @@ public class ParserPropertyTests
             return Digits.Scan(text) == n && Digits.TryScanAll(text, out _) == (tail.Length == 0);
         }, iter: Many);
         Gen.String.Sample(text => { Digits.Scan(text); Digits.TryScanAll(text, out _); }, iter: Many);
+        Reliability.Record("bad input", "numbers (scan_ulong): any 64-bit value with a tail, random strings", Many * 2, "value read back; nothing throws");
     }
 
     [Test, MaxTime(20_000)]
@@ -114,11 +122,13 @@ public class ParserPropertyTests
         Gen.Select(Gen.Int[1, int.MaxValue], Gen.ULong, Gen.String[Gen.Char["0123456789abcdef-"], 1, 36]).Sample((pid, start, boot) =>
             ProcessIdentity.Parse(new ProcessIdentity(pid, start, boot).ToString()) == new ProcessIdentity(pid, start, boot), iter: Many);
         TextOf("0123456789 -\nab", 60).Sample(text => { ProcessIdentity.Parse(text); }, iter: Many);
+        Reliability.Record("bad input", "supervise/identity: generated lines and random text", Many * 2, "round trip exact; nothing throws");
     }
 
     [Test, MaxTime(20_000)]
     public void Any_sv_command_word_parses_or_is_refused_without_throwing()
     {
         Gen.Select(TextOf("udotkpchaiq12xsrfSlbe-", 12), Gen.Bool, Gen.Bool).Sample((word, verbose, lsb) => { SvCommand.Parse(word, verbose, lsb); }, iter: Many);
+        Reliability.Record("bad input", "sv command words: random words", Many, "parsed or refused; nothing throws");
     }
 }

@@ -39,6 +39,7 @@ public class RunsvErrorTests
     [TestCase("missing")]
     [TestCase("not-executable")]
     [CancelAfter(15_000)]
+    [Category("Reliability")]
     public void A_run_that_cannot_be_started_is_reported_and_retried_without_a_busy_loop(string problem)
     {
         using var temp = new TempDirectory();
@@ -55,6 +56,7 @@ public class RunsvErrorTests
         Assert.That(supervised.Exited, Is.False, "runsv keeps supervising");
         supervised.Control("d");
         Assert.That(Run.Until(() => supervised.Status().Want == 'd', 1000), Is.True);
+        Reliability.Record("bad input", $"./run that cannot be started ({problem})", 1, "reported, retried each second, no busy loop");
     }
 
     [Test, CancelAfter(10_000)]

@@ -64,6 +64,7 @@ public class SuperviseProtocolTests
     }
 
     [Test, CancelAfter(20_000)]
+    [Category("Reliability")]
     public void Garbage_on_the_control_fifo_is_ignored_and_runsv_keeps_answering()
     {
         using var temp = new TempDirectory();
@@ -82,5 +83,6 @@ public class SuperviseProtocolTests
         Assert.That(Run.Until(() => supervised.Status().State == RunState.Down, 5000), Is.True);
         Assert.That(Directory.Exists($"/proc/{pid}"), Is.False);
         Assert.That(supervised.Exited, Is.False);
+        Reliability.Record("bad input", "garbage bytes on supervise/control", 1, "ignored; runsv keeps answering sv");
     }
 }

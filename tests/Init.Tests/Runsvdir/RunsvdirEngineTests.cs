@@ -132,6 +132,7 @@ public class RunsvdirEngineTests
 
     [TestCase("engine"), TestCase("process")]
     [CancelAfter(90_000)]
+    [Category("Reliability")]
     public void After_SIGKILL_of_the_supervisor_every_service_is_adopted_with_no_second_copy_within_2500ms_and_no_log_line_lost(string mode)
     {
         using var temp = new TempDirectory();
@@ -195,6 +196,8 @@ public class RunsvdirEngineTests
         var missing = Enumerable.Range(1, lines.Max()).Except(lines).ToList();
         TestContext.Out.WriteLine($"{lines.Count} lines logged, highest {lines.Max()}");
         Assert.That(missing, Is.Empty, "lines lost across the crash and the restarts");
+        Reliability.Record("supervision", mode == "engine" ? "kill -9 of the engine (runsvdir) under a numbered-line writer with svlogd" : "kill -9 of a runsv under a numbered-line writer with svlogd", 1,
+            "services and logger adopted with the same pids; sv sees no gap; both restartable", lost: "0", doubled: "0 (watched 2.5 s)");
     }
 
     /// <summary>
@@ -208,6 +211,7 @@ public class RunsvdirEngineTests
     }
 
     [Test, CancelAfter(40_000)]
+    [Category("Reliability")]
     public void SIGKILL_of_a_runsv_doubles_the_service_under_runits_runsvdir_and_not_under_ours()
     {
         using var temp = new TempDirectory();
@@ -227,6 +231,8 @@ public class RunsvdirEngineTests
             Assert.That(Run.Until(() => Procs.ChildrenOf(ours.Id).Any(p => p.Name == "runsv") && Sv("status", mine).Stdout.StartsWith("run: "), 10_000), Is.True);
             Run.Never(() => Procs.Roots(mine).Count != 1, TimeSpan.FromMilliseconds(1_500), "a second copy under our runsvdir");
             TestContext.Out.WriteLine($"after SIGKILL of the runsv: runit {Procs.Roots(theirs).Count} copies, ours {Procs.Roots(mine).Count}");
+            Reliability.Record("supervision", "kill -9 of a runsv under runsvdir (per-process mode)", 1, "the new runsv adopts the orphaned service",
+                doubled: "0 (watched 1.5 s)", peer: $"runit's runsvdir: service doubled ({Procs.Roots(theirs).Count} copies)");
         }
         finally
         {
@@ -258,6 +264,7 @@ public class RunsvdirEngineTests
     }
 
     [Test, CancelAfter(300_000)]
+    [Category("Reliability")]
     public void Two_thousand_services_reach_run_and_are_all_controllable_with_sv()
     {
         using var temp = new TempDirectory();
@@ -287,9 +294,11 @@ public class RunsvdirEngineTests
             TestContext.Out.WriteLine($"stopped {clock.ElapsedMilliseconds} ms after the start");
         }
         Assert.That(services.All(s => Procs.Roots(s).Count == 0), Is.True, "no service left running");
+        Reliability.Record("scale", "2,000 services in one directory under the engine", 2000, "all reach run and answer sv", peer: "runit's runsvdir stops at 1,000");
     }
 
     [Test, CancelAfter(30_000)]
+    [Category("Reliability")]
     public void A_service_whose_supervise_cannot_be_set_up_is_reported_and_retried_while_the_others_run()
     {
         using var temp = new TempDirectory();
@@ -315,9 +324,11 @@ public class RunsvdirEngineTests
         {
             RunsvdirTests.Stop(engine);
         }
+        Reliability.Record("bad input", "a service whose supervise/ cannot be set up, in the engine", 1, "reported under its name and retried; the others run");
     }
 
     [Test, CancelAfter(60_000)]
+    [Category("Reliability")]
     public void When_descriptors_run_out_the_message_names_the_limit_and_the_started_services_run_on()
     {
         using var temp = new TempDirectory();
@@ -341,6 +352,7 @@ public class RunsvdirEngineTests
         {
             RunsvdirTests.Stop(engine);
         }
+        Reliability.Record("resources", "file descriptors run out in the engine (EMFILE)", 1, "a message naming the limit; started services run on; the rest retried");
     }
 
     [Test, CancelAfter(60_000)]

@@ -35,6 +35,7 @@ public sealed class SvlogdNoLossTests
     }
 
     [Test, CancelAfter(60_000)]
+    [Category("Reliability")]
     public void After_kill_9_under_runsv_every_line_that_reached_current_is_still_there()
     {
         using var dir = new TempDirectory();
@@ -62,9 +63,13 @@ public sealed class SvlogdNoLossTests
         Assert.That(missing, Is.Empty, "acknowledged lines lost");
         TestContext.Out.WriteLine($"acknowledged before kill: {acknowledged.Count}; lost in flight (read, not yet written): {Total - after.Count}");
         Assert.That(Directory.GetFiles(main, "@*.u"), Is.Not.Empty, "the killed logger's current must be kept as .u");
+        Reliability.Record("svlogd", $"kill -9 of svlogd under runsv while {Total:N0} numbered lines arrive at full speed", 1,
+            "restarted by runsv; every line it had written kept, in order; its current kept as .u",
+            lost: $"{Total - after.Count} (read, not yet written)", doubled: "0");
     }
 
     [Test, CancelAfter(60_000)]
+    [Category("Reliability")]
     public void On_a_full_disk_svlogd_holds_the_writer_back_500ms_watched_and_loses_nothing_once_space_is_freed()
     {
         using var dir = new TempDirectory();
@@ -96,6 +101,8 @@ public sealed class SvlogdNoLossTests
             Assert.That(Run.WaitForExit(p, 20_000), Is.Not.Null, "svlogd did not resume after space was freed");
             lock (stderr) Assert.That(stderr.ToString(), Does.Contain("exit=0"));
             AssertConsecutive(LogDirectorySnapshot.Lines(Path.Combine(mount, "log")), 1, Lines);
+            Reliability.Record("svlogd", $"full disk (512 KiB tmpfs) under {Lines:N0} lines, then space freed", 1,
+                "\"pausing: out of disk space\", writer held back, resumed by itself", lost: "0", doubled: "0");
         }
         finally
         {

@@ -12,7 +12,7 @@ public partial class ServiceProcessTests
 {
     private enum Event : byte { Byte, Exit, EndOverride, Time }
 
-    [Test, MaxTime(30_000)]
+    [Test, MaxTime(30_000), Category("Reliability")]
     public void Any_history_of_bytes_exits_and_overrides_keeps_the_state_consistent_and_ends_running_when_wanted_up()
     {
         var histories = Gen.Select(Gen.Bool, Gen.Bool, Gen.Char["tdkpuxi"].Array[0, 3],
@@ -48,6 +48,7 @@ public partial class ServiceProcessTests
             AssertConsistent(p, world);
             Assert.That((p.State, p.Pid != 0, p.Want), Is.EqualTo((RunState.Run, true, Want.Up)), string.Join(", ", world.Log));
         }, iter: 3_000);
+        Init.Tests.Support.Reliability.Record("bad input", "control bytes (garbage included), exits, overrides and time in random histories of up to 40 events", 3_000, "state always consistent; running once wanted up");
     }
 
     private static void AssertConsistent(ServiceProcess p, FakeWorld world)
