@@ -13,12 +13,12 @@ public sealed partial class ServiceSupervisor
         private readonly bool _isLog;
         private EventLoop.Timer? _wake;
 
-        public Slot(ServiceSupervisor owner, string directory, string label, bool isLog)
+        public Slot(ServiceSupervisor owner, string directory, bool isLog)
         {
             _owner = owner;
             _isLog = isLog;
             Directory = directory;
-            Files = new SuperviseDirectory(directory, label);
+            Files = new SuperviseDirectory(owner.Directory, isLog);
             Process = new ServiceProcess(isLog, this);
         }
 
