@@ -133,7 +133,7 @@ public sealed partial class ServiceSupervisor
         {
             if (!_dirty) return;
             _dirty = false;
-            Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => _owner._diag.Warn(message, errno));
+            Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
         }
 
         public void WakeAt(long monotonicMs)
