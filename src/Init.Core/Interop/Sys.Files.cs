@@ -40,7 +40,11 @@ public static unsafe partial class Sys
     public static int ReadFile(string path, Span<byte> buffer)
     {
         int fd = Open(path, O_RDONLY);
-        if (fd < 0) return -1;
+        return fd < 0 ? -1 : ReadAndClose(fd, buffer);
+    }
+
+    private static int ReadAndClose(int fd, Span<byte> buffer)
+    {
         int n = Read(fd, buffer);
         int errno = _errno;
         Close(fd);
@@ -151,7 +155,7 @@ public static unsafe partial class Sys
         {
             if (T.stat(pp, &st) != 0) { info = default; return Fail(TmdsErrno); }
         }
-        info = new FileStat((ushort)st.st_mode, (ulong)st.st_dev, (ulong)st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size);
+        info = FileStat.From(st);
         return 0;
     }
 
@@ -164,7 +168,7 @@ public static unsafe partial class Sys
         {
             if (T.lstat(pp, &st) != 0) { info = default; return Fail(TmdsErrno); }
         }
-        info = new FileStat((ushort)st.st_mode, (ulong)st.st_dev, (ulong)st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size);
+        info = FileStat.From(st);
         return 0;
     }
 
@@ -224,8 +228,12 @@ public static unsafe partial class Sys
 }
 
 /// <summary>The parts of struct stat Init looks at.</summary>
-public readonly record struct FileStat(uint Mode, ulong Device, ulong Inode, long MtimeSeconds, long MtimeNanoseconds, long Size)
+public readonly record struct FileStat(uint Mode, ulong Device, ulong Inode, long MtimeSeconds, long MtimeNanoseconds, long Size, uint Uid, ulong Links)
 {
+    internal static FileStat From(in stat st) =>
+        new((ushort)st.st_mode, (ulong)st.st_dev, (ulong)st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size, st.st_uid, (ulong)st.st_nlink);
+
+    public bool IsSymlink => (Mode & 0xF000) == 0xA000;
     public bool IsDirectory => (Mode & 0xF000) == 0x4000;
     public bool IsRegular => (Mode & 0xF000) == 0x8000;
     public bool IsFifo => (Mode & 0xF000) == 0x1000;

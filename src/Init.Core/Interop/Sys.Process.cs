@@ -36,6 +36,7 @@ public static unsafe partial class Sys
     public static int GetPid() => T.getpid();
     public static int GetPpid() => T.getppid();
     public static uint GetUid() => T.getuid();
+    public static uint GetEuid() => T.geteuid();
     public static int SetSid() => T.setsid() < 0 ? Fail(TmdsErrno) : 0;
 
     public static int SetGroups(ReadOnlySpan<uint> gids)

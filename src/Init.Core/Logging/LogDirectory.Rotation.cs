@@ -32,7 +32,7 @@ public sealed partial class LogDirectory
                 case RotationStep.WaitProcessor:
                     // Only one processor per directory: wait (and so stop reading) until it is done.
                     if (ProcessorRunning && !FinishProcessor()) return false;
-                    _saved = LogFiles.NewArchiveName(Name, Config.Processor is null ? 's' : 'u');
+                    _saved = LogFiles.NewArchiveName(_fdDir, Config.Processor is null ? 's' : 'u');
                     _step = RotationStep.Fsync;
                     break;
                 case RotationStep.Fsync:
@@ -44,7 +44,7 @@ public sealed partial class LogDirectory
                     _step = RotationStep.Rename;
                     break;
                 case RotationStep.Rename:
-                    if (Sys.Rename(PathOf("current"), PathOf(_saved!)) < 0) { report.Pause("unable to rename current", Name, Sys.Errno); return false; }
+                    if (Sys.RenameAt(_fdDir, "current", _saved!) < 0) { report.Pause("unable to rename current", Name, Sys.Errno); return false; }
                     report.Info($"rename: {Name}/current {_saved} {_writtenSize}");
                     _writtenSize = 0;
                     Sys.Close(_fdCurrent);
@@ -52,13 +52,14 @@ public sealed partial class LogDirectory
                     _step = RotationStep.OpenNew;
                     break;
                 case RotationStep.OpenNew:
-                    _fdCurrent = Sys.Open(PathOf("current"), AppendFlags, ModeOpen);
+                    // Afresh: whatever took the name since the rename (a planted symlink) is not written through.
+                    _fdCurrent = Sys.CreateNewAt(_fdDir, "current", ModeOpen, O_WRONLY | O_APPEND);
                     if (_fdCurrent < 0) { report.Pause("unable to create new current", Name, Sys.Errno); return false; }
                     Sys.Fchmod(_fdCurrent, ModeOpen);
                     _step = RotationStep.Finish;
                     break;
                 case RotationStep.Finish:
-                    LogFiles.RemoveOldest(Name, Config.NumMax, _saved![26] == 'u' ? _saved : null, report);
+                    LogFiles.RemoveOldest(Name, _fdDir, Config.NumMax, _saved![26] == 'u' ? _saved : null, report);
                     StartProcessor();
                     _step = RotationStep.None;
                     return true;
@@ -73,16 +74,18 @@ public sealed partial class LogDirectory
     {
         if (Config.Processor is null || _saved is null) return;
         report.Info($"processing: {Name}/{_saved}");
-        int input = Sys.Open(PathOf(_saved), O_RDONLY);
-        int output = Sys.Open(PathOf(_saved[..26] + "t"), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, ModeOpen);
-        int state = Sys.Open(PathOf("state"), O_RDONLY);
+        // Never through a symlink: the processor's files are the directory's own (.t and newstate made afresh).
+        const int Read = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+        int input = Sys.OpenAt(_fdDir, _saved, Read);
+        int output = Sys.CreateNewAt(_fdDir, _saved[..26] + "t", ModeOpen);
+        int state = Sys.OpenAt(_fdDir, "state", Read);
         if (state < 0 && Sys.Errno == ENOENT)
         {
-            int created = Sys.Open(PathOf("state"), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, ModeOpen);
+            int created = Sys.OpenAt(_fdDir, "state", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, ModeOpen);
             if (created >= 0) Sys.Close(created);
-            state = Sys.Open(PathOf("state"), O_RDONLY);
+            state = Sys.OpenAt(_fdDir, "state", Read);
         }
-        int newState = Sys.Open(PathOf("newstate"), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, ModeOpen);
+        int newState = Sys.CreateNewAt(_fdDir, "newstate", ModeOpen);
         int rc = -1, pid = 0;
         if (input >= 0 && output >= 0 && state >= 0 && newState >= 0)
         {
@@ -119,7 +122,7 @@ public sealed partial class LogDirectory
         if (!ok)
         {
             report.WarnX("processor failed, restart", Name);
-            Sys.Unlink(PathOf(temp));
+            Sys.UnlinkAt(_fdDir, temp);
             // runit restarts at once, and spins on a processor that always fails; we pause 3 s.
             // Meanwhile the processor counts as running: the next rotation waits, and so does input.
             _processorStep = ProcessorStep.Retrying;
@@ -131,10 +134,10 @@ public sealed partial class LogDirectory
             });
             return false;
         }
-        if (Sys.Rename(PathOf(temp), PathOf(done)) < 0 && Sys.Errno != ENOENT) { report.Pause("unable to rename processed", Name, Sys.Errno); return false; }
-        if (Sys.Chmod(PathOf(done), ModeDone) < 0) { report.Pause("unable to set mode of processed", Name, Sys.Errno); return false; }
-        if (Sys.Unlink(PathOf(unprocessed)) < 0 && Sys.Errno != ENOENT) Output.Err($"svlogd: warning: unable to unlink: {Name}/{unprocessed}\n");
-        if (Sys.Rename(PathOf("newstate"), PathOf("state")) < 0 && Sys.Errno != ENOENT) { report.Pause("unable to rename state", Name, Sys.Errno); return false; }
+        if (Sys.RenameAt(_fdDir, temp, done) < 0 && Sys.Errno != ENOENT) { report.Pause("unable to rename processed", Name, Sys.Errno); return false; }
+        if (Sys.ChmodAt(_fdDir, done, ModeDone) < 0) { report.Pause("unable to set mode of processed", Name, Sys.Errno); return false; }
+        if (Sys.UnlinkAt(_fdDir, unprocessed) < 0 && Sys.Errno != ENOENT) Output.Err($"svlogd: warning: unable to unlink: {Name}/{unprocessed}\n");
+        if (Sys.RenameAt(_fdDir, "newstate", "state") < 0 && Sys.Errno != ENOENT) { report.Pause("unable to rename state", Name, Sys.Errno); return false; }
         report.Info($"processed: {Name}/{done}");
         _processorStep = ProcessorStep.None;
         return true;

@@ -11,6 +11,12 @@ namespace Init.Logging;
 /// planned into an <see cref="OutputQueue"/>; <see cref="Drain"/> writes them and performs the
 /// rotations, and on any failure stops where it is ("pausing") to be called again later, so
 /// nothing is dropped and the caller stops reading input meanwhile (back-pressure).
+/// <para>
+/// The directory may belong to someone other than svlogd's user: it is held by a descriptor and
+/// its files are never opened through a symlink (<c>current</c>, <c>lock</c>, <c>state</c>, the
+/// archives), <c>newstate</c> and <c>.t</c> are created afresh, and <c>config</c> is followed only
+/// when root or svlogd's user owns the link (<see cref="TrustedLinks"/>).
+/// </para>
 /// </summary>
 public sealed partial class LogDirectory(string name, LogReporter report, EventLoop loop)
 {
@@ -18,7 +24,7 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
     private const int AppendFlags = O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT;
 
     private readonly OutputQueue _queue = new();
-    private int _fdCurrent = -1, _fdLock = -1;
+    private int _fdCurrent = -1, _fdLock = -1, _fdDir = -1;
     private ulong _plannedSize;          // size of current once the queue is written
     private ulong _writtenSize;          // size of current on disk
     private RotationStep _step = RotationStep.None;
@@ -32,36 +38,42 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
     /// <summary>Called when a stalled directory may make progress again (a processor finished).</summary>
     public Action? Wake { get; set; }
 
-    private string PathOf(string file) => Name + "/" + file;
-
     /// <summary>Opens (or reopens after SIGHUP) the directory; false after a warning if it is unusable.</summary>
     public bool Open()
     {
-        if (Sys.Stat(Name, out var st) < 0 || !st.IsDirectory)
+        // Kept past Close (a processor may still finish after a SIGHUP), replaced here.
+        if (_fdDir >= 0) Sys.Close(_fdDir);
+        _fdDir = Sys.Open(Name, O_RDONLY | O_DIRECTORY);
+        if (_fdDir < 0)
         {
-            report.Warn("unable to open log directory", Name, Sys.Errno == 0 ? ENOTDIR : Sys.Errno);
+            report.Warn("unable to open log directory", Name, Sys.Errno);
             return false;
         }
-        _fdLock = Sys.Open(PathOf("lock"), AppendFlags, ModeLock);
+        _fdLock = Sys.OpenAt(_fdDir, "lock", AppendFlags | O_NOFOLLOW, ModeLock);
         if (_fdLock < 0 || Sys.Flock(_fdLock, LOCK_EX | LOCK_NB) < 0)
         {
             int e = Sys.Errno;
-            if (_fdLock >= 0) Sys.Close(_fdLock);
-            _fdLock = -1;
+            CloseLock();
             report.Warn("unable to lock directory", Name, e);
             return false;
         }
         Config = ReadConfig();
         _plannedSize = 0;
         bool appended = false;
-        if (Sys.Stat(PathOf("current"), out var cur) == 0)
+        if (Sys.StatAt(_fdDir, "current", out var cur) == 0)
         {
+            if (!cur.IsRegular)
+            {
+                report.WarnX("unable to open current", $"{Name}/current is {(cur.IsSymlink ? "a symlink" : "not a regular file")}: refusing to follow it");
+                CloseLock();
+                return false;
+            }
             if (cur.Size > 0 && !cur.IsOwnerExecutable)
             {
                 // Not marked complete: svlogd died. Keep it as an unprocessed archive.
-                string saved = LogFiles.NewArchiveName(Name, 'u');
-                Sys.Rename(PathOf("current"), PathOf(saved));
-                LogFiles.RemoveOldest(Name, Config.NumMax, null, report);
+                string saved = LogFiles.NewArchiveName(_fdDir, 'u');
+                Sys.RenameAt(_fdDir, "current", saved);
+                LogFiles.RemoveOldest(Name, _fdDir, Config.NumMax, null, report);
             }
             else { _plannedSize = (ulong)cur.Size; appended = true; }
         }
@@ -72,7 +84,16 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
             return false;
         }
         _writtenSize = _plannedSize;
-        _fdCurrent = Sys.Open(PathOf("current"), AppendFlags, ModeOpen);
+        _fdCurrent = Sys.OpenAt(_fdDir, "current", AppendFlags | O_NOFOLLOW, ModeOpen);
+        // Appended to and chmod-ed: only a file of this directory alone, not one hard-linked from elsewhere.
+        if (_fdCurrent >= 0 && (Sys.Fstat(_fdCurrent, out var opened) < 0 || !opened.IsRegular || opened.Links != 1))
+        {
+            Sys.Close(_fdCurrent);
+            _fdCurrent = -1;
+            report.WarnX("unable to open current", $"{Name}/current has other links: refusing to write to it");
+            CloseLock();
+            return false;
+        }
         if (_fdCurrent < 0)
         {
             report.Warn("unable to open current", Name, Sys.Errno);
@@ -87,18 +108,33 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
 
     private LogConfig ReadConfig()
     {
-        byte[] text;
-        try { text = File.ReadAllBytes(PathOf("config")); }
-        catch (FileNotFoundException) { return new LogConfig(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        int fd = TrustedLinks.OpenAt(_fdDir, "config", O_RDONLY | O_NONBLOCK, out uint linkOwner);
+        if (fd == TrustedLinks.Refused)
         {
-            report.Warn("unable to read config", Name, e is UnauthorizedAccessException ? EACCES : EINVAL);
+            report.WarnX("unable to read config", $"{Name}/{TrustedLinks.RefusalMessage("config", linkOwner)}");
+            return new LogConfig();
+        }
+        if (fd < 0 && Sys.Errno == ENOENT) return new LogConfig();
+        byte[]? text = fd < 0 ? null : ReadAll(fd);
+        if (text is null)
+        {
+            report.Warn("unable to read config", Name, Sys.Errno);
             return new LogConfig();
         }
         report.Info($"read: {Name}/config");
         var config = LogConfig.Parse(text);
         foreach (var w in config.Warnings) Output.Err($"svlogd: warning: {w}\n");
         return config;
+    }
+
+    private static byte[]? ReadAll(int fd)
+    {
+        var text = new List<byte>();
+        Span<byte> buffer = stackalloc byte[4096];
+        int n;
+        while ((n = Sys.Read(fd, buffer)) > 0) text.AddRange(buffer[..n]);
+        Sys.Close(fd);
+        return n < 0 ? null : text.ToArray();
     }
 
     // ---- planning -----------------------------------------------------------------------
@@ -164,7 +200,7 @@ public sealed partial class LogDirectory(string name, LogReporter report, EventL
                 if (n < 0)
                 {
                     int e = Sys.Errno;
-                    if (e == ENOSPC && Config.NumMin < Config.NumMax && LogFiles.FreeSpace(Name, Config.NumMin, report)) continue;
+                    if (e == ENOSPC && Config.NumMin < Config.NumMax && LogFiles.FreeSpace(Name, _fdDir, Config.NumMin, report)) continue;
                     report.Pause("unable to write to current", Name, e);
                     return false;
                 }

@@ -5,7 +5,7 @@ namespace Init.Runtime;
 
 /// <summary>
 /// The descriptor limit of a process that holds a few descriptors per service (the engine: lock,
-/// control and ok per supervise/, the log pipe, a pidfd per process). <see cref="Raise"/> lifts the
+/// control, ok and the directory itself per supervise/, the log pipe, a pidfd per process). <see cref="Raise"/> lifts the
 /// soft limit to the hard one (as root, the hard one to the kernel's fs.nr_open too), and
 /// <see cref="Spawner"/> puts the original limits back for every child, so a service never sees a
 /// limit it did not have under runit (select() loops and close-everything loops depend on it).
@@ -20,6 +20,18 @@ public static class FdLimit
 
     /// <summary>The soft limit now in force, for messages that name it.</summary>
     public static ulong Current => Sys.GetRlimit(RLIMIT_NOFILE, out var l) == 0 ? l.Current : 0;
+
+    /// <summary>
+    /// A supervisor's warning about a failed call: with the limit named when descriptors ran out
+    /// (EMFILE, ENFILE), wherever in setting up or publishing supervise/ that happened.
+    /// </summary>
+    public static void Warn(Diagnostics diag, string message, int errno)
+    {
+        if (errno is EMFILE or ENFILE)
+            diag.Warn($"{message}: {ErrorText.Of(errno)} (the limit is {Current} open files; raise it with ulimit -n before starting runsvdir)");
+        else if (errno != 0) diag.Warn(message, errno);
+        else diag.Warn(message);
+    }
 
     /// <summary>Raises this process's limit as far as it may go; false (limits unchanged) when it cannot.</summary>
     public static bool Raise()

@@ -13,12 +13,12 @@ public sealed partial class ServiceSupervisor
         private readonly bool _isLog;
         private EventLoop.Timer? _wake;
 
-        public Slot(ServiceSupervisor owner, string directory, string label, bool isLog)
+        public Slot(ServiceSupervisor owner, string directory, bool isLog)
         {
             _owner = owner;
             _isLog = isLog;
             Directory = directory;
-            Files = new SuperviseDirectory(directory, label);
+            Files = new SuperviseDirectory(owner.Directory, isLog);
             Process = new ServiceProcess(isLog, this);
         }
 
@@ -133,7 +133,7 @@ public sealed partial class ServiceSupervisor
         {
             if (!_dirty) return;
             _dirty = false;
-            Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => _owner._diag.Warn(message, errno));
+            Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
         }
 
         public void WakeAt(long monotonicMs)

@@ -45,10 +45,10 @@ public sealed partial class ServiceSupervisor : IDisposable
         Directory = directory;
         _loop = loop;
         _diag = diagnostics;
-        _main = new Slot(this, directory, "supervise", isLog: false);
+        _main = new Slot(this, directory, isLog: false);
         if (Sys.Stat(Path.Combine(directory, "log"), out var st) == 0)
         {
-            if (st.IsDirectory) _log = new Slot(this, Path.Combine(directory, "log"), "log/supervise", isLog: true);
+            if (st.IsDirectory) _log = new Slot(this, Path.Combine(directory, "log"), isLog: true);
             else _diag.Warn("./log: not a directory.");
         }
         else if (Sys.Errno != ENOENT) _diag.Warn("unable to stat() ./log", Sys.Errno);
@@ -138,8 +138,12 @@ public sealed partial class ServiceSupervisor : IDisposable
     public void Resume(HandoverRecord record)
     {
         if (_log is null != record.Log.Lock < 0) { Fail(new SupervisorError("log/ appeared or went during the hand-over")); return; }
-        _main.Files.Inherit(record.Main);
-        _log?.Files.Inherit(record.Log);
+        try
+        {
+            _main.Files.Inherit(record.Main);
+            _log?.Files.Inherit(record.Log);
+        }
+        catch (SupervisorError e) { Fail(e); return; }
         (_logRead, _logWrite) = (record.PipeRead, record.PipeWrite);
         foreach (int fd in new[] { _logRead, _logWrite }) if (fd >= 0) Sys.SetCloseOnExec(fd, true);
         _main.Carry(Adoption.Find(_main.Files, Directory));

@@ -1,5 +1,6 @@
 using System.Text;
 using Init.Interop;
+using Init.Runtime;
 using static Init.Interop.Consts;
 
 namespace Init.Supervision;
@@ -8,46 +9,65 @@ namespace Init.Supervision;
 /// A service's <c>supervise/</c> directory as runsv owns it: the lock, the <c>control</c> FIFO (held
 /// read-write, so it never reports EOF), the <c>ok</c> FIFO (read end held: "a supervisor is alive"),
 /// and <c>status</c>, <c>stat</c>, <c>pid</c> replaced atomically through <c>*.new</c> and rename.
+/// <para>
+/// The service's owner may not be root, yet runsv is: every file is named relative to a descriptor
+/// of the directory, never through a symlink (<c>*.new</c> are unlinked and created O_EXCL), and
+/// <c>supervise</c> (or <c>log</c>) is followed when it is a symlink only if root or this runsv's
+/// user owns it (<see cref="TrustedLinks"/>): a link planted by the owner is refused, not written through.
+/// </para>
 /// </summary>
 public sealed class SuperviseDirectory : IDisposable
 {
-    private readonly string _path;      // e.g. "/etc/sv/web/supervise" (may be a symlink)
-    private readonly string _label;     // "supervise/" or "log/supervise/", for messages
-    private int _lock = -1, _control = -1, _ok = -1;
+    private readonly string _service;   // the service directory, e.g. "/etc/sv/web" or "."
+    private readonly bool _isLog;
+    private readonly string _label;     // "supervise" or "log/supervise", for messages
+    private int _dir = -1, _lock = -1, _control = -1, _ok = -1;
     private int _lastPid = -1;
     private string? _lastStat;
 
-    /// <param name="ownerDirectory">The service directory (or its log/).</param>
-    /// <param name="label">How runit names it in messages: "supervise" or "log/supervise".</param>
-    public SuperviseDirectory(string ownerDirectory, string label)
+    /// <param name="serviceDirectory">The service directory.</param>
+    /// <param name="log">The logger's: <c>log/supervise</c>, as runit names it in messages.</param>
+    public SuperviseDirectory(string serviceDirectory, bool log)
     {
-        _path = Path.Combine(ownerDirectory, "supervise");
-        _label = label;
-        OwnerDirectory = ownerDirectory;
+        _service = serviceDirectory;
+        _isLog = log;
+        _label = log ? "log/supervise" : "supervise";
     }
 
-    public string OwnerDirectory { get; }
     public int ControlFd => _control;
 
     /// <summary>Init's file beside runit's <c>pid</c>: who that pid is (<see cref="ProcessIdentity"/>), for adoption.</summary>
     public const string IdentityFile = "identity";
 
-    /// <summary>mkdir (following a dangling symlink to its target, e.g. on tmpfs) and open the lock file.</summary>
+    /// <summary>mkdir (following a trusted dangling symlink to its target, e.g. on tmpfs) and open the lock file.</summary>
     public void Create()
     {
-        if (Sys.Mkdir(_path, 0x1C0 /* 0700 */) < 0)
-        {
-            string? target = Sys.Readlink(_path);
-            if (target is not null)
-            {
-                string resolved = Path.IsPathRooted(target) ? target : Path.Combine(OwnerDirectory, target);
-                Sys.Mkdir(resolved, 0x1C0);
-            }
-            else if (Sys.Errno != ENOENT && Sys.Errno != EINVAL)
-                throw new SupervisorError($"unable to readlink ./{_label}", Sys.Errno);
-        }
-        _lock = Sys.Open(Path.Combine(_path, "lock"), O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT, 0x180 /* 0600 */);
+        OpenDirectory();
+        _lock = Sys.OpenAt(_dir, "lock", O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT | O_NOFOLLOW, 0x180 /* 0600 */);
         if (_lock < 0) throw new SupervisorError($"unable to open {_label}/lock", Sys.Errno);
+    }
+
+    /// <summary>Holds supervise/ (made if missing) by a descriptor: every file after this is named relative to it.</summary>
+    private void OpenDirectory()
+    {
+        if (_dir >= 0) return;
+        int service = Sys.Open(_service, O_RDONLY | O_DIRECTORY);
+        if (service < 0) throw new SupervisorError($"unable to open {_label}/lock", Sys.Errno);
+        int owner = service;
+        uint linkOwner = 0;
+        if (_isLog)
+        {
+            owner = TrustedLinks.OpenAt(service, "log", O_RDONLY | O_DIRECTORY, out linkOwner);
+            if (owner == TrustedLinks.Refused) { Sys.Close(service); throw new SupervisorError(TrustedLinks.RefusalMessage("log", linkOwner)); }
+        }
+        int dir = owner < 0 ? -1 : TrustedLinks.OpenOrCreateDirectory(owner, "supervise", out linkOwner);
+        int errno = Sys.Errno;
+        Sys.Close(service);
+        if (owner != service && owner >= 0) Sys.Close(owner);
+        if (dir == TrustedLinks.Refused) throw new SupervisorError(TrustedLinks.RefusalMessage(_label, linkOwner));
+        // runit's wording: runsv only learns of a missing or unusable supervise/ from its lock file.
+        if (dir < 0) throw new SupervisorError($"unable to open {_label}/lock", errno);
+        _dir = dir;
     }
 
     /// <summary>
@@ -68,11 +88,10 @@ public sealed class SuperviseDirectory : IDisposable
     /// </summary>
     public void OpenControl()
     {
-        string control = Path.Combine(_path, "control");
-        Sys.Mkfifo(control, 0x180);
-        if (Sys.Stat(control, out var st) < 0) throw new SupervisorError($"unable to stat {_label}/control", Sys.Errno);
+        Sys.MkfifoAt(_dir, "control", 0x180);
+        if (Sys.StatAt(_dir, "control", out var st) < 0) throw new SupervisorError($"unable to stat {_label}/control", Sys.Errno);
         if (!st.IsFifo) throw new SupervisorError($"{_label}/control exists but is not a fifo");
-        _control = Sys.Open(control, O_RDWR | O_NONBLOCK);
+        _control = Sys.OpenAt(_dir, "control", O_RDWR | O_NONBLOCK | O_NOFOLLOW);
         if (_control < 0) throw new SupervisorError($"unable to open {_label}/control", Sys.Errno);
     }
 
@@ -83,30 +102,33 @@ public sealed class SuperviseDirectory : IDisposable
     public (StatusRecord Status, string? Identity)? ReadPrevious()
     {
         Span<byte> buffer = stackalloc byte[StatusRecord.Size + 1];
-        int n = Sys.ReadFile(Path.Combine(_path, "status"), buffer);
+        int n = Sys.ReadFileAt(_dir, "status", buffer);
         if (n != StatusRecord.Size || !StatusRecord.TryRead(buffer[..n], out var status)) return null;
         Span<byte> line = stackalloc byte[128];
-        int m = Sys.ReadFile(Path.Combine(_path, IdentityFile), line);
+        int m = Sys.ReadFileAt(_dir, IdentityFile, line);
         return (status, m > 0 ? Encoding.ASCII.GetString(line[..m]) : null);
     }
 
     /// <summary>The lock, control and ok descriptors, for handing this directory to a successor process.</summary>
     public (int Lock, int Control, int Ok) Descriptors => (_lock, _control, _ok);
 
-    /// <summary>Takes over the descriptors a predecessor held (lock taken, FIFOs open): nothing is re-created, sv never sees a gap.</summary>
+    /// <summary>
+    /// Takes over the descriptors a predecessor held (lock taken, FIFOs open): nothing is re-created,
+    /// sv never sees a gap. The directory itself is opened again, by the same rules as <see cref="Create"/>.
+    /// </summary>
     public void Inherit((int Lock, int Control, int Ok) fds)
     {
         (_lock, _control, _ok) = fds;
         // Inherited without FD_CLOEXEC (that is how they crossed exec): none may leak into services.
         foreach (int fd in new[] { _lock, _control, _ok }) Sys.SetCloseOnExec(fd, true);
+        OpenDirectory();
     }
 
     /// <summary>Creates <c>ok</c> and holds its read end: from now on sv sees a live supervisor.</summary>
     public void OpenOk()
     {
-        string ok = Path.Combine(_path, "ok");
-        Sys.Mkfifo(ok, 0x180);
-        _ok = Sys.Open(ok, O_RDONLY | O_NONBLOCK);
+        Sys.MkfifoAt(_dir, "ok", 0x180);
+        _ok = Sys.OpenAt(_dir, "ok", O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
         if (_ok < 0) throw new SupervisorError($"unable to read {_label}/ok", Sys.Errno);
     }
 
@@ -143,10 +165,19 @@ public sealed class SuperviseDirectory : IDisposable
         Replace("status", record, warn);
     }
 
-    /// <summary>Writes <paramref name="content"/> over the start of the file, no truncation (contents of one length stay whole).</summary>
+    /// <summary>
+    /// Writes <paramref name="content"/> over the start of the file, no truncation (contents of one
+    /// length stay whole). Only over a plain file of its own: anything else there is replaced.
+    /// </summary>
     private void Overwrite(string name, string content, Action<string, int> warn)
     {
-        int fd = Sys.Open(Path.Combine(_path, name), O_WRONLY | O_CREAT, 0x1A4 /* 0644 */);
+        int fd = Sys.OpenAt(_dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0x1A4 /* 0644 */);
+        if (fd >= 0 && (Sys.Fstat(fd, out var st) < 0 || !st.IsRegular || st.Links != 1))
+        {
+            Sys.Close(fd);
+            fd = -1;
+        }
+        if (fd < 0) fd = Sys.CreateNewAt(_dir, name, 0x1A4);
         if (fd < 0) { warn($"unable to open {_label}/{name}", Sys.Errno); return; }
         if (Sys.WriteAll(fd, Encoding.ASCII.GetBytes(content)) < 0) warn($"unable to write {_label}/{name}", Sys.Errno);
         Sys.Close(fd);
@@ -154,9 +185,8 @@ public sealed class SuperviseDirectory : IDisposable
 
     private bool Replace(string name, ReadOnlySpan<byte> content, Action<string, int> warn)
     {
-        string final = Path.Combine(_path, name);
-        string temp = final + ".new";
-        int fd = Sys.Open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0x1A4 /* 0644 */);
+        string temp = name + ".new";
+        int fd = Sys.CreateNewAt(_dir, temp, 0x1A4 /* 0644 */);
         if (fd < 0) { warn($"unable to open {_label}/{name}.new", Sys.Errno); return false; }
         int written = Sys.WriteAll(fd, content);
         int errno = Sys.Errno;
@@ -164,17 +194,17 @@ public sealed class SuperviseDirectory : IDisposable
         if (written < 0)
         {
             warn($"unable to write {_label}/{name}.new", errno);
-            Sys.Unlink(temp);
+            Sys.UnlinkAt(_dir, temp);
             return false;
         }
-        if (Sys.Rename(temp, final) < 0) { warn($"unable to rename {name}.new to {_label}/{name}", Sys.Errno); return false; }
+        if (Sys.RenameAt(_dir, temp, name) < 0) { warn($"unable to rename {name}.new to {_label}/{name}", Sys.Errno); return false; }
         return true;
     }
 
     public void Dispose()
     {
-        foreach (int fd in new[] { _ok, _control, _lock })
+        foreach (int fd in new[] { _ok, _control, _lock, _dir })
             if (fd >= 0) Sys.Close(fd);
-        _ok = _control = _lock = -1;
+        _ok = _control = _lock = _dir = -1;
     }
 }

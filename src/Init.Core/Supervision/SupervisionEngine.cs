@@ -107,14 +107,7 @@ public sealed class SupervisionEngine : IDisposable
         supervisor.Start();
     }
 
-    private void Report(string name, string message, int errno)
-    {
-        var diag = new Diagnostics($"runsv {name}");
-        if (errno is EMFILE or ENFILE)
-            diag.Warn($"{message}: {ErrorText.Of(errno)} (the limit is {FdLimit.Current} open files; raise it with ulimit -n before starting runsvdir)");
-        else if (errno != 0) diag.Warn(message, errno);
-        else diag.Warn(message);
-    }
+    private static void Report(string name, string message, int errno) => FdLimit.Warn(new Diagnostics($"runsv {name}"), message, errno);
 
     /// <summary>A supervisor has ended (after x) or failed: its resources go, and a scan soon brings it back if it is still listed.</summary>
     private void End(ServiceSupervisor supervisor, Entry? entry = null)

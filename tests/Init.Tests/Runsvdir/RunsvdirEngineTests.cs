@@ -443,8 +443,9 @@ public class RunsvdirEngineTests
                 "the final down status is in the service's own directory");
 
             // Messages go to the readproctitle log, shown in ps.
-            Directory.CreateDirectory(temp["service/bad"]);
-            temp.Write("service/bad/supervise", "a file, not a directory");
+            // Made under a name the scan skips, then moved in whole: the engine must not mkdir supervise/ first.
+            temp.Write("service/.bad/supervise", "a file, not a directory");
+            Directory.Move(temp["service/.bad"], temp["service/bad"]);
             Assert.That(Run.Until(() => Procs.Arguments(engine.Id) is { Length: >= 2 } a && a[^1].Contains("runsv bad: warning:"), 5_000), Is.True,
                 "the error is shown in ps: " + string.Join(' ', Procs.Arguments(engine.Id)));
 

@@ -42,6 +42,9 @@ public sealed class Supervised : IDisposable
     /// <summary>The supervising process: the runsv, or the engine.</summary>
     public int RunsvPid => _runsv.Id;
 
+    /// <summary>The supervisor's exit code once it has exited, or null after <paramref name="timeoutMs"/>.</summary>
+    public int? WaitForExit(int timeoutMs) => Run.WaitForExit(_runsv, timeoutMs);
+
     public string Supervise(bool log = false) => Path.Combine(ServiceDirectory, log ? "log/supervise" : "supervise");
 
     public StatusRecord Status(bool log = false)
