@@ -172,7 +172,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
                 case 'x': return 0;
                 case 'u':
                     if (pid == 0 || State != 1) return 0;
-                    if (!CheckScript()) return 0;
+                    if (!Ready() || !CheckScript()) return 0;
                     break;
                 case 'd':
                     if (pid != 0 || State != 0) return 0;
@@ -180,7 +180,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
                 case 't':
                 case 'k':
                     if (pid == 0 && Want == 'd') break;
-                    if (StartTai > StatusTai || pid == 0 || TermSent || !CheckScript()) return 0;
+                    if (StartTai > StatusTai || pid == 0 || TermSent || !Ready() || !CheckScript()) return 0;
                     break;
                 case 'o':
                     if ((pid == 0 && StartTai > StatusTai) || (pid != 0 && Want != 'd')) return 0;
@@ -197,6 +197,20 @@ public sealed class SvSession(SvCommand command, bool lsb)
         Print(Service);
         Flush("\n");
         return 1;
+    }
+
+    /// <summary>
+    /// Init's readiness (s6's <c>notification-fd</c>): a service that declares it is up once its
+    /// supervisor has published "ready PID" for the running pid in supervise/readiness. A supervisor
+    /// that writes no such file (runit's runsv) cannot tell: then, as runit's sv, up is up.
+    /// </summary>
+    private bool Ready()
+    {
+        if (Sys.Stat("notification-fd", out _) < 0) return true;
+        Span<byte> buffer = stackalloc byte[64];
+        int n = Sys.ReadFile("supervise/readiness", buffer);
+        if (n < 0) return Sys.Errno == ENOENT;
+        return Encoding.ASCII.GetString(buffer[..n]) == $"ready {Pid}\n";
     }
 
     /// <summary>

@@ -5,6 +5,9 @@ namespace Init.Supervision;
 
 public enum Want : byte { Up, Down, Exit }
 
+/// <summary>Whether ./run has said it is ready (s6's notification-fd): only for a service that declares it can.</summary>
+public enum Readiness : byte { None, Starting, Ready }
+
 /// <summary>What a <see cref="ServiceProcess"/> asks of the world; the supervisor implements it, tests fake it.</summary>
 public interface IServiceActions
 {
@@ -17,6 +20,8 @@ public interface IServiceActions
     /// </summary>
     bool StartOverride(char command);
     bool HasFinish { get; }
+    /// <summary>./run will be able to say when it is ready (a valid <c>notification-fd</c>): it starts as <see cref="Readiness.Starting"/>.</summary>
+    bool DeclaresReadiness { get; }
     void Signal(int pid, int signo);
     /// <summary>Writes supervise/status, stat and pid.</summary>
     void Publish(ServiceProcess process);
@@ -51,6 +56,8 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     public bool Paused { get; private set; }
     public bool TermSent { get; private set; }
     public Tai64N Since { get; private set; } = Tai64N.Now();
+    /// <summary>Starting from ./run's start until it says it is ready, for a service that declares readiness; None otherwise.</summary>
+    public Readiness Readiness { get; private set; }
     /// <summary>Wait status of the last ./run exit, passed to ./finish (<see cref="UnknownStatus"/> when it could not be collected).</summary>
     public int LastStatus { get; private set; }
 
@@ -80,8 +87,9 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// Takes over a process a previous supervisor left running (see <see cref="Adoption"/>): its
     /// pid, state and flags as that supervisor last published them, and no new ./run.
     /// </summary>
-    public void Adopt(StatusRecord previous)
+    public void Adopt(StatusRecord previous, Readiness readiness = Readiness.None)
     {
+        Readiness = previous.State == RunState.Run ? readiness : Readiness.None;
         Pid = previous.Pid;
         State = previous.State;
         Since = previous.Since;
@@ -142,6 +150,14 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         Reconcile();
     }
 
+    /// <summary>./run with <paramref name="pid"/> said it is ready (a newline on its notification-fd).</summary>
+    public void Notified(int pid)
+    {
+        if (pid != Pid || State != RunState.Run || Readiness != Readiness.Starting) return;
+        Readiness = Readiness.Ready;
+        actions.Publish(this);
+    }
+
     /// <summary>For the logger when the service has gone for good: never start again.</summary>
     public void Retire()
     {
@@ -186,7 +202,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             case Op.MarkDown: State = RunState.Down; break;
             case Op.Pause: Paused = true; break;
             case Op.Unpause: Paused = false; break;
-            case Op.ForgetPid: Pid = 0; TermSent = false; break;
+            case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; break;
             case Op.RecordStatus: LastStatus = _exitStatus; break;
             case Op.EnterFinish: State = RunState.Finish; break;
             case Op.Stamp: Since = Tai64N.Now(); break;
@@ -217,6 +233,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         Pid = pid;
         Paused = false;
         TermSent = false;
+        Readiness = !finish && pid != 0 && actions.DeclaresReadiness ? Readiness.Starting : Readiness.None;
         if (pid == 0)
         {
             // Exec failed: runsv's child would exit 111 at once; behave the same without a process.

@@ -7,7 +7,7 @@ namespace Init.Supervision;
 public sealed partial class ServiceSupervisor
 {
     /// <summary>One supervised process with its directory, files and effects.</summary>
-    private sealed class Slot : IServiceActions
+    private sealed partial class Slot : IServiceActions
     {
         private readonly ServiceSupervisor _owner;
         private readonly bool _isLog;
@@ -34,7 +34,7 @@ public sealed partial class ServiceSupervisor
         {
             if (previous is { } adopted)
             {
-                Process.Adopt(adopted);
+                Process.Adopt(adopted, AdoptedReadiness(adopted.Pid));
                 _owner._loop.WatchChild(adopted.Pid, status => OnExit(adopted.Pid, status));
                 _owner._diag.Info($"{(_isLog ? "log: " : "")}adopted pid {adopted.Pid}, running since the previous supervisor");
             }
@@ -59,6 +59,7 @@ public sealed partial class ServiceSupervisor
         public int Spawn(ServiceProcess process, bool finish)
         {
             string[] argv = finish ? FinishArguments(process.LastStatus) : ["./run"];
+            var notification = finish ? null : OpenNotification();
             var request = new SpawnRequest
             {
                 Path = argv[0],
@@ -66,13 +67,17 @@ public sealed partial class ServiceSupervisor
                 WorkingDirectory = Directory,
                 Stdin = _isLog ? _owner._logRead : SpawnRequest.Inherit,
                 Stdout = !_isLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
+                ExtraFds = notification is { } n ? [(n.WriteEnd, n.Number)] : [],
             };
             int rc = Spawner.Spawn(request, out int pid);
+            if (notification is { } opened) Sys.Close(opened.WriteEnd);   // the child's alone now: EOF once it is gone
             if (rc != 0)
             {
+                if (notification is { } unused) Sys.Close(unused.ReadEnd);
                 _owner._diag.Fatal($"unable to start {(_isLog ? "log/" : "")}{argv[0]}", rc);
                 return 0;
             }
+            if (notification is { } watched) ListenForReadiness(watched.ReadEnd, pid);
             _owner._loop.WatchChild(pid, status => OnExit(pid, status));
             return pid;
         }
@@ -91,6 +96,7 @@ public sealed partial class ServiceSupervisor
         private void OnExit(int pid, int status) => _owner.Guarded(() =>
         {
             if (Process.Pid != pid) return;
+            StopListening();
             Process.Exited(status);
             _owner.AfterEvent();
         });
@@ -133,6 +139,8 @@ public sealed partial class ServiceSupervisor
         {
             if (!_dirty) return;
             _dirty = false;
+            // Before the status: whoever sees the new pid there finds its readiness already written.
+            PublishReadiness();
             Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
         }
 
@@ -145,6 +153,7 @@ public sealed partial class ServiceSupervisor
         public void Dispose(EventLoop loop)
         {
             _wake?.Cancel();
+            StopListening();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
             Files.Dispose();
         }

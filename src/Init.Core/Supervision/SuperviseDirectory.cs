@@ -165,6 +165,24 @@ public sealed class SuperviseDirectory : IDisposable
         Replace("status", record, warn);
     }
 
+    public const string ReadinessFile = "readiness";
+    private string? _lastReadiness;
+
+    /// <summary>supervise/readiness (Init's, beside runit's files): written only when it changes.</summary>
+    public void PublishReadiness(string text, Action<string, int> warn)
+    {
+        if (text == _lastReadiness) return;
+        if (Replace(ReadinessFile, Encoding.ASCII.GetBytes(text), warn)) _lastReadiness = text;
+    }
+
+    /// <summary>The readiness a previous supervisor published, or null when there is none.</summary>
+    public string? ReadReadiness()
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        int n = Sys.ReadFileAt(_dir, ReadinessFile, buffer);
+        return n < 0 ? null : Encoding.ASCII.GetString(buffer[..n]);
+    }
+
     /// <summary>
     /// Writes <paramref name="content"/> over the start of the file, no truncation (contents of one
     /// length stay whole). Only over a plain file of its own: anything else there is replaced.

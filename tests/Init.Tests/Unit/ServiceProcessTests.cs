@@ -11,6 +11,7 @@ public partial class ServiceProcessTests
     {
         public long Now { get; set; } = 10_000;
         public bool HasFinish { get; set; }
+        public bool DeclaresReadiness { get; set; }
         public HashSet<char> HandledOverrides { get; } = [];
         public List<string> Log { get; } = [];
         public int NextPid = 100;
@@ -298,5 +299,27 @@ public partial class ServiceProcessTests
         var (p, world) = Running();
         p.Control(command);
         Assert.That(world.Log, Is.Empty);
+    }
+
+    [Test, MaxTime(5_000)]
+    public void A_service_that_declares_readiness_starts_as_starting_becomes_ready_when_told_and_none_once_down()
+    {
+        var world = new FakeWorld { DeclaresReadiness = true };
+        var p = new ServiceProcess(false, world);
+        p.Reconcile();
+        Assert.That((p.State, p.Readiness), Is.EqualTo((RunState.Run, Readiness.Starting)));
+
+        p.Notified(p.Pid + 1);
+        Assert.That(p.Readiness, Is.EqualTo(Readiness.Starting), "only the running ./run may say it");
+        world.Log.Clear();
+        p.Notified(p.Pid);
+        Assert.That((p.Readiness, world.Log), Is.EqualTo((Readiness.Ready, new List<string> { "publish" })));
+
+        p.Exited(0);
+        Assert.That(p.Readiness, Is.EqualTo(Readiness.None));
+        world.DeclaresReadiness = false;
+        world.Now += 5_000;
+        p.Reconcile();
+        Assert.That((p.State, p.Readiness), Is.EqualTo((RunState.Run, Readiness.None)), "a ./run without notification-fd is just up");
     }
 }

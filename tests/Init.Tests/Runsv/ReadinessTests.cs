@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Init.Tests.Support;
+
+namespace Init.Tests.Runsv;
+
+/// <summary>
+/// s6's readiness protocol (<c>notification-fd</c>) under our runsv and the engine: ./run writes a
+/// newline to that descriptor once ready, the supervisor publishes it in supervise/readiness, and
+/// our sv's waits (start -w, restart -w, check) wait for it; runit's sv still reads every service.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+public class ReadinessTests
+{
+    private const string ReadyAfter2s = "#!/bin/sh\nsleep 2\necho >&3\nexec sleep 1000\n";
+
+    private static RunResult Sv(string sv, params string[] args) => Run.Command(sv, args);
+
+    private static string Readiness(string service)
+    {
+        try { return File.ReadAllText(Path.Combine(service, "supervise/readiness")); }
+        catch (IOException) { return "(none)"; }
+    }
+
+    [TestCase("runsv"), TestCase(Supervised.Engine)]
+    [CancelAfter(40_000)]
+    public void Sv_start_and_restart_w_wait_until_the_service_says_it_is_ready_and_runits_sv_does_not(string supervisor)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", ReadyAfter2s);
+        string svc = temp["svc"];
+        temp.Write("svc/notification-fd", "3\n");
+        temp.Write("svc/down", "");
+        using var supervised = new Supervised(svc, supervisor == "runsv" ? null : supervisor);
+        Assert.That(Run.Until(() => supervised.TryStatus(out _), 10_000), Is.True);
+
+        var clock = Stopwatch.StartNew();
+        var started = Sv(Binary.Applet("sv"), "-w", "10", "start", svc);
+        long startMs = clock.ElapsedMilliseconds;
+
+        Assert.That(started.ExitCode, Is.Zero, started.ToString());
+        Assert.That(started.Stdout, Does.Match($@"^ok: run: {svc}: \(pid \d+\) \d+s, normally down\n$"));
+        Assert.That(startMs, Is.GreaterThanOrEqualTo(1_800), "returned before ./run wrote its newline");
+        int pid = supervised.Status().Pid;
+        Assert.That(Readiness(svc), Is.EqualTo($"ready {pid}\n"));
+
+        // runit's sv knows nothing of readiness: its restart -w is done as soon as the new ./run runs.
+        InALaterSecond();
+        clock.Restart();
+        var theirs = Sv(Supervised.RunitSv, "-w", "10", "restart", svc);
+        long theirsMs = clock.ElapsedMilliseconds;
+        Assert.That(theirs.Stdout, Does.StartWith($"ok: run: {svc}: (pid "), theirs.ToString());
+        Assert.That(theirsMs, Is.LessThan(1_800), "runit's sv waits only for run");
+        Assert.That(Readiness(svc), Does.StartWith("starting "), "the new ./run has not said it is ready yet");
+
+        InALaterSecond();
+        clock.Restart();
+        var ours = Sv(Binary.Applet("sv"), "-w", "10", "restart", svc);
+        Assert.That(ours.Stdout, Does.StartWith($"ok: run: {svc}: (pid "), ours.ToString());
+        Assert.That(clock.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(1_800), "our restart -w waits for the new ./run's readiness");
+        Assert.That(Readiness(svc), Is.EqualTo($"ready {supervised.Status().Pid}\n"));
+        Reliability.Record("lifecycle", $"readiness through notification-fd, ./run ready after 2 s ({supervisor})", 2,
+            $"sv start -w returned after {startMs} ms with ok: run; restart -w waits again", peer: $"runit's sv restart -w: {theirsMs} ms (run, not ready)");
+    }
+
+    [TestCase("runsv"), TestCase(Supervised.Engine)]
+    [CancelAfter(30_000)]
+    public void A_service_that_never_says_it_is_ready_times_out_instead_of_looking_up(string supervisor)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "#!/bin/sh\nexec sleep 1000\n");
+        temp.Write("svc/notification-fd", "3\n");
+        temp.Write("svc/down", "");
+        string svc = temp["svc"];
+        using var supervised = new Supervised(svc, supervisor == "runsv" ? null : supervisor);
+        Assert.That(Run.Until(() => supervised.TryStatus(out _), 10_000), Is.True);
+
+        var r = Sv(Binary.Applet("sv"), "-w", "2", "start", svc);
+
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.ToString());
+        Assert.That(r.Stdout, Does.Match($@"^timeout: run: {svc}: \(pid \d+\) \d+s, normally down\n$"));
+        Assert.That(Readiness(svc), Is.EqualTo($"starting {supervised.Status().Pid}\n"));
+        Assert.That(Sv(Supervised.RunitSv, "status", svc).Stdout, Does.StartWith($"run: {svc}: (pid "), "runit's sv reads it as any service");
+    }
+
+    [TestCase("abc"), TestCase("1"), TestCase(""), TestCase("99999")]
+    [CancelAfter(30_000)]
+    public void A_bad_notification_fd_is_reported_and_the_service_runs_without_readiness(string content)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "#!/bin/sh\nexec sleep 1000\n");
+        temp.Write("svc/notification-fd", content);
+        string svc = temp["svc"];
+        using var supervised = new Supervised(svc);
+        supervised.WaitRunning();
+
+        var r = Sv(Binary.Applet("sv"), "-w", "5", "start", svc);
+
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        Assert.That(Run.Until(() => File.ReadAllText(temp["svc.runsv.err"]).Contains(
+            $"runsv {svc}: warning: notification-fd: not a descriptor number from 3 to 1023: \"{content}\": ignored"), 5_000), Is.True, File.ReadAllText(temp["svc.runsv.err"]));
+        Assert.That(File.Exists(temp["svc/supervise/readiness"]), Is.False, "no readiness to publish");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public void A_service_without_notification_fd_gets_no_readiness_file()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "#!/bin/sh\nexec sleep 1000\n");
+        using var supervised = new Supervised(temp["svc"]);
+        supervised.WaitRunning();
+
+        Assert.That(Directory.GetFileSystemEntries(temp["svc/supervise"]).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { "control", "identity", "lock", "ok", "pid", "stat", "status" }), "runit's files and the identity adoption needs");
+    }
+
+    /// <summary>sv -w restart compares status times with its own start in whole seconds: wait out the current one.</summary>
+    private static void InALaterSecond()
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        Assert.That(Run.Until(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > now, 2_000), Is.True);
+    }
+}
