@@ -200,17 +200,17 @@ public sealed class SvSession(SvCommand command, bool lsb)
     }
 
     /// <summary>
-    /// Init's readiness (s6's <c>notification-fd</c>): a service that declares it is up once its
+    /// Init's readiness (s6's <c>notification-fd</c>, sd_notify's <c>notify-socket</c>): a service that declares it is up once its
     /// supervisor has published "ready PID" for the running pid in supervise/readiness. A supervisor
     /// that writes no such file (runit's runsv) cannot tell: then, as runit's sv, up is up.
     /// </summary>
     private bool Ready()
     {
-        if (Sys.Stat("notification-fd", out _) < 0) return true;
+        if (Sys.Stat("notification-fd", out _) < 0 && Sys.Stat("notify-socket", out _) < 0) return true;
         Span<byte> buffer = stackalloc byte[64];
         int n = Sys.ReadFile("supervise/readiness", buffer);
         if (n < 0) return Sys.Errno == ENOENT;
-        return Encoding.ASCII.GetString(buffer[..n]) == $"ready {Pid}\n";
+        return Encoding.ASCII.GetString(buffer[..n]).StartsWith($"ready {Pid}\n", StringComparison.Ordinal);
     }
 
     /// <summary>

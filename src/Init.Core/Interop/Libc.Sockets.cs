@@ -8,3 +8,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint sendto(int fd, byte* buf, nuint len, int flags, byte* addr, uint addrlen);
 }
+
+// Unix datagram sockets with the sender's credentials: the sd_notify protocol's NOTIFY_SOCKET.
+internal static unsafe partial class Libc
+{
+    [LibraryImport(Lib, SetLastError = true)] public static partial int bind(int fd, byte* addr, uint addrlen);
+    [LibraryImport(Lib, SetLastError = true)] public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+    [LibraryImport(Lib, SetLastError = true)] public static partial nint recvmsg(int fd, void* msghdr, int flags);
+}

@@ -50,4 +50,14 @@ public static unsafe partial class Sys
         }
         return _environ == 0 ? null : *(byte***)_environ;
     }
+
+    /// <summary>The entries of <see cref="Environ"/> ("NAME=value"), for a child that gets ours plus some.</summary>
+    public static List<string> EnvironmentEntries()
+    {
+        var entries = new List<string>();
+        byte** environ = Environ();
+        for (int i = 0; environ != null && environ[i] != null; i++)
+            entries.Add(System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)environ[i]) ?? "");
+        return entries;
+    }
 }

@@ -10,7 +10,8 @@ public sealed partial class ServiceSupervisor
     /// <summary>
     /// s6's readiness protocol: with a <c>notification-fd</c> file (a descriptor number, 3 or more)
     /// ./run gets the write end of a pipe at that number and writes a newline once it is ready. The
-    /// state is published in <c>supervise/readiness</c> ("starting PID" / "ready PID"), beside
+    /// state is published in <c>supervise/readiness</c> ("starting PID" / "ready PID", then
+    /// "status TEXT" once an sd_notify STATUS= came, see the Notify part), beside
     /// runit's files and never in <c>status</c>, so that our sv can wait for it.
     /// </summary>
     private sealed partial class Slot
@@ -98,6 +99,7 @@ public sealed partial class ServiceSupervisor
                 Readiness.Ready => $"ready {Process.Pid}\n",
                 _ => "",
             };
+            if (text.Length > 0 && _statusText is not null) text += $"status {_statusText}\n";
             Files.PublishReadiness(text, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
         }
 
@@ -106,7 +108,8 @@ public sealed partial class ServiceSupervisor
         {
             string? text = Files.ReadReadiness();
             _declares = text is not null && text.Length > 0;
-            return text == $"ready {pid}\n" ? Readiness.Ready : text == $"starting {pid}\n" ? Readiness.Starting : Readiness.None;
+            string first = text?.Split('\n')[0] ?? "";
+            return first == $"ready {pid}" ? Readiness.Ready : first == $"starting {pid}" ? Readiness.Starting : Readiness.None;
         }
     }
 }

@@ -60,6 +60,8 @@ public sealed partial class ServiceSupervisor
         {
             string[] argv = finish ? FinishArguments(process.LastStatus) : ["./run"];
             var notification = finish ? null : OpenNotification();
+            string? notifySocket = finish ? null : NotifySocketFor();
+            if (notifySocket is not null) _declares = true;
             var request = new SpawnRequest
             {
                 Path = argv[0],
@@ -68,6 +70,7 @@ public sealed partial class ServiceSupervisor
                 Stdin = _isLog ? _owner._logRead : SpawnRequest.Inherit,
                 Stdout = !_isLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
                 ExtraFds = notification is { } n ? [(n.WriteEnd, n.Number)] : [],
+                Environment = notifySocket is null ? null : [.. Sys.EnvironmentEntries().Where(e => !e.StartsWith("NOTIFY_SOCKET=", StringComparison.Ordinal)), "NOTIFY_SOCKET=" + notifySocket],
             };
             int rc = Spawner.Spawn(request, out int pid);
             if (notification is { } opened) Sys.Close(opened.WriteEnd);   // the child's alone now: EOF once it is gone
@@ -154,6 +157,7 @@ public sealed partial class ServiceSupervisor
         {
             _wake?.Cancel();
             StopListening();
+            CloseNotifySocket();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
             Files.Dispose();
         }

@@ -113,6 +113,48 @@ public class ReadinessTests
             Is.EqualTo(new[] { "control", "identity", "lock", "ok", "pid", "stat", "status" }), "runit's files and the identity adoption needs");
     }
 
+    /// <summary>Perl (in Debian's perl-base) as an sd_notify client: sends $ARGV[0] to NOTIFY_SOCKET (or to $ARGV[1]).</summary>
+    private const string Notify = """
+        use Socket;
+        my $name = $ARGV[1] // $ENV{NOTIFY_SOCKET};
+        $name =~ s/^@/\0/;
+        socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+        send($s, $ARGV[0], 0, pack_sockaddr_un($name)) or die "send: $!";
+        """;
+
+    [TestCase("runsv"), TestCase(Supervised.Engine)]
+    [CancelAfter(40_000)]
+    public void Sd_notify_READY_and_STATUS_are_heard_from_the_service_and_not_from_a_stranger(string supervisor)
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp["notify.pl"], Notify);
+        temp.Script("svc/run", $"#!/bin/sh\nwhile [ ! -e {temp["go"]} ]; do sleep 0.05; done\n/usr/bin/perl -e 'do \"{temp["notify.pl"]}\"; sleep 5' \"STATUS=warming up\" &\nexec /usr/bin/perl -e 'do \"{temp["notify.pl"]}\"; sleep 1000' READY=1\n");
+        temp.Write("svc/notify-socket", "");
+        string svc = temp["svc"];
+        using var supervised = new Supervised(svc, supervisor == "runsv" ? null : supervisor);
+        int pid = supervised.WaitRunning().Pid;
+        Assert.That(Run.Until(() => Readiness(svc) == $"starting {pid}\n", 5_000), Is.True, Readiness(svc));
+        string socket = File.ReadAllText($"/proc/{pid}/environ").Split('\0').Single(e => e.StartsWith("NOTIFY_SOCKET=@init/notify/"))["NOTIFY_SOCKET=".Length..];
+
+        // A stranger (this test's own perl, not a descendant of ./run) says READY=1: not heard.
+        var stranger = Run.Command("/usr/bin/perl", "-e", Notify, "READY=1", socket);
+        Assert.That(stranger.ExitCode, Is.Zero, stranger.ToString());
+        string err = temp[supervisor == "runsv" ? "svc.runsv.err" : "svc.engine.err"];
+        Assert.That(Run.Until(() => File.ReadAllText(err).Contains("notify-socket: a message from pid ") && File.ReadAllText(err).Contains(", not the service's: ignored"), 5_000),
+            Is.True, File.ReadAllText(err));
+        Assert.That(Readiness(svc), Is.EqualTo($"starting {pid}\n"));
+
+        // The service's own: a child of ./run says STATUS= (and lives on a while: a sender that is gone
+        // before its datagram is read cannot be told from a stranger), then ./run itself READY=1.
+        File.WriteAllText(temp["go"], "");
+        var started = Sv(Binary.Applet("sv"), "-w", "10", "start", svc);
+
+        Assert.That(started.Stdout, Does.StartWith($"ok: run: {svc}: (pid {pid}) "), started.ToString());
+        Assert.That(Readiness(svc), Is.EqualTo($"ready {pid}\nstatus warming up\n"));
+        Assert.That(Sv(Supervised.RunitSv, "status", svc).Stdout, Does.StartWith($"run: {svc}: (pid {pid}) "));
+        Reliability.Record("attack", $"sd_notify READY=1 sent to a service's NOTIFY_SOCKET by another process ({supervisor})", 1, "ignored with a warning naming the sender; the service's own READY=1 and STATUS= heard");
+    }
+
     /// <summary>sv -w restart compares status times with its own start in whole seconds: wait out the current one.</summary>
     private static void InALaterSecond()
     {

@@ -1,0 +1,109 @@
+using System.Text;
+using Init.Interop;
+using Init.Runtime;
+using static Init.Interop.Consts;
+
+namespace Init.Supervision;
+
+public sealed partial class ServiceSupervisor
+{
+    /// <summary>
+    /// systemd's sd_notify protocol for a service with a <c>notify-socket</c> file: ./run gets
+    /// <c>NOTIFY_SOCKET</c>, a datagram socket of the supervisor's in the abstract namespace (so a
+    /// service running as any user reaches it), and says <c>READY=1</c> (ready, as with
+    /// notification-fd) and <c>STATUS=…</c> (a line of text, published beside the readiness).
+    /// Only ./run's process and its descendants are heard: the kernel names each datagram's sender.
+    /// </summary>
+    private sealed partial class Slot
+    {
+        public const string NotifySocketFile = "notify-socket";
+        private const int MaxDatagram = 4096;
+        private static int s_sockets;
+
+        private int _notifySocket = -1;
+        private string? _notifyName;
+        private string? _statusText;
+
+        /// <summary>NOTIFY_SOCKET for the next ./run when the service asks for it, opening the socket the first time; null otherwise.</summary>
+        private string? NotifySocketFor()
+        {
+            if (Sys.Stat(Path.Combine(Directory, NotifySocketFile), out _) < 0)
+            {
+                if (Sys.Errno != ENOENT) _owner._diag.Warn($"unable to stat {Prefix}{NotifySocketFile}", Sys.Errno);
+                return null;
+            }
+            if (_notifySocket < 0)
+            {
+                string name = $"init/notify/{Sys.GetPid()}/{++s_sockets}";
+                int fd = Sys.AbstractDatagramSocket(name);
+                if (fd < 0) { FdLimit.Warn(_owner._diag, $"unable to open the socket for {Prefix}{NotifySocketFile}", Sys.Errno); return null; }
+                _notifySocket = fd;
+                _notifyName = "@" + name;
+                _owner._loop.Watch(fd, () => _owner.Guarded(OnNotifyDatagrams));
+            }
+            _statusText = null;
+            return _notifyName;
+        }
+
+        private void OnNotifyDatagrams()
+        {
+            Span<byte> buffer = stackalloc byte[MaxDatagram];
+            while (true)
+            {
+                int n = Sys.ReceiveFrom(_notifySocket, buffer, out int sender, out bool truncated);
+                if (n < 0) return;
+                if (truncated) { _owner._diag.Warn($"{Prefix}{NotifySocketFile}: a datagram over {MaxDatagram} bytes from pid {sender}: ignored"); continue; }
+                if (Process.Pid == 0 || !IsOwnProcess(sender))
+                {
+                    _owner._diag.Warn($"{Prefix}{NotifySocketFile}: a message from pid {sender}, not the service's: ignored");
+                    continue;
+                }
+                bool changed = false;
+                foreach (var line in Encoding.UTF8.GetString(buffer[..n]).Split('\n'))
+                {
+                    if (line == "READY=1") { Process.Notified(Process.Pid); changed = true; }
+                    else if (line.StartsWith("STATUS=", StringComparison.Ordinal)) { _statusText = Printable(line[7..]); Publish(Process); changed = true; }
+                }
+                if (changed) _owner.AfterEvent();
+            }
+        }
+
+        /// <summary>./run's process or one of its descendants (a sender gone before its message was read cannot be told, and is not heard).</summary>
+        private bool IsOwnProcess(int pid)
+        {
+            for (int hops = 0; pid > 1 && hops < 64; hops++)
+            {
+                if (pid == Process.Pid) return true;
+                pid = ParentOf(pid);
+            }
+            return false;
+        }
+
+        private static int ParentOf(int pid)
+        {
+            Span<byte> stat = stackalloc byte[512];
+            int n = Sys.ReadFile($"/proc/{pid}/stat", stat);
+            if (n <= 0) return 0;
+            // "pid (comm) state ppid …": comm may hold anything, so parse after its last ')'.
+            int close = stat[..n].LastIndexOf((byte)')');
+            if (close < 0 || close + 4 >= n) return 0;
+            var rest = stat[(close + 4)..n];
+            return Digits.Scan((ReadOnlySpan<byte>)rest, out ulong ppid) > 0 ? (int)ppid : 0;
+        }
+
+        private static string Printable(string text)
+        {
+            var shown = new StringBuilder(Math.Min(text.Length, 200));
+            foreach (char c in text.Length > 200 ? text[..200] : text) shown.Append(char.IsControl(c) ? '?' : c);
+            return shown.ToString();
+        }
+
+        private void CloseNotifySocket()
+        {
+            if (_notifySocket < 0) return;
+            _owner._loop.Unwatch(_notifySocket);
+            Sys.Close(_notifySocket);
+            _notifySocket = -1;
+        }
+    }
+}
