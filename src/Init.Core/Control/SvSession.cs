@@ -199,19 +199,8 @@ public sealed class SvSession(SvCommand command, bool lsb)
         return 1;
     }
 
-    /// <summary>
-    /// Init's readiness (s6's <c>notification-fd</c>, sd_notify's <c>notify-socket</c>): a service that declares it is up once its
-    /// supervisor has published "ready PID" for the running pid in supervise/readiness. A supervisor
-    /// that writes no such file (runit's runsv) cannot tell: then, as runit's sv, up is up.
-    /// </summary>
-    private bool Ready()
-    {
-        if (Sys.Stat("notification-fd", out _) < 0 && Sys.Stat("notify-socket", out _) < 0) return true;
-        Span<byte> buffer = stackalloc byte[64];
-        int n = Sys.ReadFile("supervise/readiness", buffer);
-        if (n < 0) return Sys.Errno == ENOENT;
-        return Encoding.ASCII.GetString(buffer[..n]).StartsWith($"ready {Pid}\n", StringComparison.Ordinal);
-    }
+    /// <summary>Init's readiness (notification-fd, notify-socket) of the running pid; cwd is the service directory.</summary>
+    private bool Ready() => ServiceReadiness.Ready(".", Pid);
 
     /// <summary>
     /// <c>./check</c> decides readiness: absent = ready; run with stdout closed; exit 0 = ready. As

@@ -20,6 +20,11 @@ public interface IServiceActions
     /// </summary>
     bool StartOverride(char command);
     bool HasFinish { get; }
+    /// <summary>
+    /// Whether ./run may start now as far as other services go (its <c>dependencies.d</c>): false
+    /// makes the process wait, and the world asks for <see cref="ServiceProcess.Reconcile"/> again.
+    /// </summary>
+    bool MayStart();
     /// <summary>./run will be able to say when it is ready (a valid <c>notification-fd</c>): it starts as <see cref="Readiness.Starting"/>.</summary>
     bool DeclaresReadiness { get; }
     void Signal(int pid, int signo);
@@ -116,6 +121,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             {
                 long notBefore = _startedMs + MinimumRunMs;
                 if (actions.Now < notBefore) { actions.WakeAt(notBefore); return; }
+                if (!actions.MayStart()) return;
             }
             Execute(RunsvTable.AtLoopTop(finish, IsLog), 0);
         }

@@ -32,7 +32,7 @@ public sealed partial class ServiceSupervisor
             int n = Sys.ReadFile(Path.Combine(Directory, NotificationFile), text);
             if (n < 0)
             {
-                if (Sys.Errno != ENOENT) _owner._diag.Warn($"unable to read {Prefix}{NotificationFile}", Sys.Errno);
+                if (Sys.Errno != ENOENT) FdLimit.Warn(_owner._diag, $"unable to read {Prefix}{NotificationFile}", Sys.Errno);
                 return null;
             }
             ReadOnlySpan<byte> digits = text[..n].TrimEnd("\n\t "u8);

@@ -33,6 +33,7 @@ public sealed partial class ServiceSupervisor : IDisposable
     public Action<SupervisorError>? Failed { get; set; }
 
     public string Directory { get; }
+    private readonly string _siblings;
     public ServiceProcess Service => _main.Process;
     public ServiceProcess? Logger => _log?.Process;
 
@@ -40,9 +41,11 @@ public sealed partial class ServiceSupervisor : IDisposable
     public bool Started => _started;
 
     /// <param name="directory">The service directory; the engine passes its real path, runsv "." after its chdir.</param>
-    public ServiceSupervisor(string directory, EventLoop loop, Diagnostics diagnostics)
+    /// <param name="siblings">Where the services named in dependencies.d are: the scanned directory (default: beside the real directory).</param>
+    public ServiceSupervisor(string directory, EventLoop loop, Diagnostics diagnostics, string? siblings = null)
     {
         Directory = directory;
+        _siblings = siblings ?? Path.GetDirectoryName(Sys.RealDirectory(directory) ?? Path.GetFullPath(directory)) ?? "/";
         _loop = loop;
         _diag = diagnostics;
         _main = new Slot(this, directory, isLog: false);

@@ -165,7 +165,15 @@ public sealed class SuperviseDirectory : IDisposable
         Replace("status", record, warn);
     }
 
-    public const string ReadinessFile = "readiness";
+    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting";
+    private string? _lastWaiting;
+
+    /// <summary>supervise/waiting (Init's): the dependencies ./run still waits for, one line; empty once it may start.</summary>
+    public void PublishWaiting(string text, Action<string, int> warn)
+    {
+        if (text == _lastWaiting) return;
+        if (Replace(WaitingFile, Encoding.ASCII.GetBytes(text), warn)) _lastWaiting = text;
+    }
     private string? _lastReadiness;
 
     /// <summary>supervise/readiness (Init's, beside runit's files): written only when it changes.</summary>

@@ -95,7 +95,7 @@ public sealed class SupervisionEngine : IDisposable
             return;
         }
         var diag = new Diagnostics($"runsv {entry.Name}");
-        var supervisor = new ServiceSupervisor(real, _loop, diag);
+        var supervisor = new ServiceSupervisor(real, _loop, diag, siblings: Path.GetFullPath(_directory));
         entry.Supervisor = supervisor;
         supervisor.Finished = () => End(supervisor, entry);
         supervisor.Failed = e =>
@@ -166,7 +166,7 @@ public sealed class SupervisionEngine : IDisposable
         _stopping = true;
         foreach (var (name, record) in handedOver)
         {
-            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"));
+            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"), siblings: Path.GetFullPath(_directory));
             _leaving.Add(supervisor);
             supervisor.Finished = () => End(supervisor);
             supervisor.Failed = e => { Report(name, e.Message, e.Errno); End(supervisor); };

@@ -12,6 +12,8 @@ public partial class ServiceProcessTests
         public long Now { get; set; } = 10_000;
         public bool HasFinish { get; set; }
         public bool DeclaresReadiness { get; set; }
+        public bool DependenciesReady { get; set; } = true;
+        public bool MayStart() => DependenciesReady;
         public HashSet<char> HandledOverrides { get; } = [];
         public List<string> Log { get; } = [];
         public int NextPid = 100;

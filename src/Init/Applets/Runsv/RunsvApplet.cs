@@ -26,6 +26,8 @@ public static class RunsvApplet
             diag.Fatal("unable to change to directory", Sys.Errno == 0 ? ENOTDIR : Sys.Errno);
             return 111;
         }
+        // The services its dependencies.d names are beside it as it was named (in runsvdir's directory).
+        string siblings = Path.GetDirectoryName(Path.GetFullPath(dir)) ?? "/";
         // Work from inside the directory, as runit's runsv does: a service linked into runsvdir's
         // directory keeps its supervise/ files when the link is removed (runsvdir then sends TERM).
         if (Sys.Chdir(dir) < 0)
@@ -35,7 +37,7 @@ public static class RunsvApplet
         }
 
         using var loop = new EventLoop();
-        using var supervisor = new ServiceSupervisor(".", loop, diag);
+        using var supervisor = new ServiceSupervisor(".", loop, diag, siblings);
         int exitCode = 0;
         supervisor.Finished = loop.Stop;
         supervisor.Failed = e =>

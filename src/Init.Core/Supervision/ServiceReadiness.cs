@@ -1,0 +1,38 @@
+using System.Text;
+using Init.Interop;
+using static Init.Interop.Consts;
+
+namespace Init.Supervision;
+
+/// <summary>
+/// Whether a service is up in the sense Init's waits use (sv's -w, dependencies): running, and,
+/// when it declares readiness (<c>notification-fd</c>, <c>notify-socket</c>), ready as its
+/// supervisor published in <c>supervise/readiness</c>. A supervisor that writes no such file
+/// (runit's runsv) cannot tell readiness: then, as runit's sv has it, up is up.
+/// </summary>
+public static class ServiceReadiness
+{
+    public const string File = "readiness";
+
+    public static bool DeclaresReadiness(string serviceDirectory) =>
+        Sys.Stat(Path.Combine(serviceDirectory, "notification-fd"), out _) == 0 || Sys.Stat(Path.Combine(serviceDirectory, "notify-socket"), out _) == 0;
+
+    /// <summary>The readiness half: true unless the service declares readiness and its supervisor has not published "ready PID" for <paramref name="pid"/>.</summary>
+    public static bool Ready(string serviceDirectory, uint pid)
+    {
+        if (!DeclaresReadiness(serviceDirectory)) return true;
+        Span<byte> buffer = stackalloc byte[64];
+        int n = Sys.ReadFile(Path.Combine(serviceDirectory, "supervise", File), buffer);
+        if (n < 0) return Sys.Errno == ENOENT;
+        return Encoding.ASCII.GetString(buffer[..n]).StartsWith($"ready {pid}\n", StringComparison.Ordinal);
+    }
+
+    /// <summary>Running (state run, a pid) and ready: what a dependent waits for.</summary>
+    public static bool Up(string serviceDirectory)
+    {
+        Span<byte> record = stackalloc byte[StatusRecord.Size + 1];
+        int n = Sys.ReadFile(Path.Combine(serviceDirectory, "supervise", "status"), record);
+        return n > 0 && StatusRecord.TryRead(record[..n], out var status) && status is { State: RunState.Run, Pid: > 0 }
+            && Ready(serviceDirectory, (uint)status.Pid);
+    }
+}

@@ -1,0 +1,86 @@
+using Init.Interop;
+using Init.Runtime;
+
+namespace Init.Supervision;
+
+public sealed partial class ServiceSupervisor
+{
+    /// <summary>
+    /// s6-rc's <c>dependencies.d/NAME</c> (empty files or symlinks): ./run starts only once each
+    /// NAME, a service beside this one, is up and ready (<see cref="ServiceReadiness.Up"/>). Until
+    /// then the service waits, polled on a timer, with what it waits for in <c>supervise/waiting</c>.
+    /// A NAME that is no service, or a cycle back to this one, is reported once and never satisfied.
+    /// </summary>
+    private sealed partial class Slot
+    {
+        public const string DependencyDirectory = "dependencies.d";
+        private const long DependencyPollMs = 200;
+        private readonly HashSet<string> _reported = [];
+
+        public bool MayStart()
+        {
+            if (_isLog) return true;
+            string[] needs = Dependencies(Directory);
+            if (needs.Length == 0) { PublishWaiting([]); return true; }
+            var waiting = new List<string>();
+            foreach (string name in needs)
+            {
+                string dependency = Path.Combine(_owner._siblings, name);
+                if (!System.IO.Directory.Exists(dependency)) { Report(name, $"dependency {name}: no such service in {_owner._siblings}: waiting for it"); waiting.Add(name); continue; }
+                if (LeadsBackHere(name) is { } cycle) { Report(name, $"dependency cycle: {cycle}: not starting"); waiting.Add(name); continue; }
+                if (!ServiceReadiness.Up(dependency)) waiting.Add(name);
+            }
+            PublishWaiting(waiting);
+            if (waiting.Count == 0) return true;
+            WakeAt(Now + DependencyPollMs);
+            return false;
+        }
+
+        private void Report(string name, string message)
+        {
+            if (_reported.Add(name)) _owner._diag.Warn(message);
+        }
+
+        private void PublishWaiting(List<string> waiting)
+        {
+            if (waiting.Count == 0 && Sys.Stat(Path.Combine(Directory, DependencyDirectory), out _) < 0) return;
+            Files.PublishWaiting(waiting.Count == 0 ? "" : string.Join(' ', waiting) + "\n", (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
+        }
+
+        /// <summary>The names in <paramref name="serviceDirectory"/>/dependencies.d, dotfiles left out; none without the directory.</summary>
+        private static string[] Dependencies(string serviceDirectory)
+        {
+            string directory = Path.Combine(serviceDirectory, DependencyDirectory);
+            if (Sys.Stat(directory, out var st) < 0 || !st.IsDirectory) return [];   // runit's case, without an exception per start
+            try
+            {
+                return System.IO.Directory.GetFileSystemEntries(directory)
+                    .Select(Path.GetFileName).OfType<string>().Where(n => n.Length > 0 && n[0] != '.').Order(StringComparer.Ordinal).ToArray();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+        }
+
+        /// <summary>The path of a cycle from <paramref name="first"/> back to this service ("a -> b -> a"), or null.</summary>
+        private string? LeadsBackHere(string first)
+        {
+            string? self = Sys.RealDirectory(Directory);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var path = new List<string> { Path.GetFileName(self ?? Directory), first };
+            return Walk(first);
+
+            string? Walk(string name)
+            {
+                string dir = Path.Combine(_owner._siblings, name);
+                if (Sys.RealDirectory(dir) is { } real && real == self) return string.Join(" -> ", path);
+                if (!seen.Add(name) || path.Count > 64) return null;
+                foreach (string next in Dependencies(dir))
+                {
+                    path.Add(next);
+                    if (Walk(next) is { } cycle) return cycle;
+                    path.RemoveAt(path.Count - 1);
+                }
+                return null;
+            }
+        }
+    }
+}

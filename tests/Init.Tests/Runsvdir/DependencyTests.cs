@@ -1,0 +1,77 @@
+using Init.Tests.Support;
+
+namespace Init.Tests.Runsvdir;
+
+/// <summary>
+/// s6-rc's dependencies.d under our runsvdir (the engine and a runsv per service): a service
+/// starts once what it needs is up and ready; a cycle is reported naming its services and the
+/// others start. runit's sv reads every service as usual.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+public class DependencyTests
+{
+    /// <summary>Notes when ./run started and when it said it is ready (1 s later), in nanoseconds.</summary>
+    private const string ReadyAfter1s = "#!/bin/sh\ndate +%s%N > started\nsleep 1\ndate +%s%N > ready-at\necho >&3\nexec sleep 1000\n";
+
+    private static long Nanoseconds(string file) => long.Parse(File.ReadAllText(file).Trim());
+
+    [TestCase("engine"), TestCase("process")]
+    [CancelAfter(60_000)]
+    public void A_chain_starts_in_order_each_after_what_it_needs_is_ready(string mode)
+    {
+        using var temp = new TempDirectory();
+        foreach (string name in new[] { "a", "b", "c" })
+        {
+            temp.Script($"service/{name}/run", ReadyAfter1s);
+            temp.Write($"service/{name}/notification-fd", "3\n");
+        }
+        temp.Write("service/b/dependencies.d/a", "");
+        temp.Write("service/c/dependencies.d/b", "");
+        var runsvdir = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir",
+            new Dictionary<string, string?> { ["INIT_SUPERVISION"] = mode });
+        try
+        {
+            Assert.That(Run.Until(() => File.Exists(temp["service/a/started"]), 10_000), Is.True, "a never started");
+            Assert.That(Run.Until(() => File.Exists(temp["service/c/supervise/waiting"]) && File.ReadAllText(temp["service/c/supervise/waiting"]) == "b\n", 5_000),
+                Is.True, "c says what it waits for");
+            Assert.That(Run.Until(() => File.Exists(temp["service/c/ready-at"]), 20_000), Is.True, "c never became ready");
+
+            Assert.That(Nanoseconds(temp["service/b/started"]), Is.GreaterThanOrEqualTo(Nanoseconds(temp["service/a/ready-at"])), "b started before a was ready");
+            Assert.That(Nanoseconds(temp["service/c/started"]), Is.GreaterThanOrEqualTo(Nanoseconds(temp["service/b/ready-at"])), "c started before b was ready");
+            Assert.That(File.ReadAllText(temp["service/c/supervise/waiting"]), Is.Empty, "nothing left to wait for");
+            foreach (string name in new[] { "a", "b", "c" })
+                Assert.That(Run.Command(Supervised.RunitSv, "status", temp[$"service/{name}"]).Stdout, Does.StartWith($"run: {temp[$"service/{name}"]}: (pid "));
+            Reliability.Record("lifecycle", $"a chain c -> b -> a, each ready 1 s after its start ({mode})", 1,
+                $"each started after what it needs was ready: b {(Nanoseconds(temp["service/b/started"]) - Nanoseconds(temp["service/a/ready-at"])) / 1_000_000} ms after a, c {(Nanoseconds(temp["service/c/started"]) - Nanoseconds(temp["service/b/ready-at"])) / 1_000_000} ms after b");
+        }
+        finally { RunsvdirTests.Stop(runsvdir); }
+    }
+
+    [TestCase("engine"), TestCase("process")]
+    [CancelAfter(40_000)]
+    public void A_cycle_is_reported_naming_its_services_they_do_not_start_and_the_others_do(string mode)
+    {
+        using var temp = new TempDirectory();
+        foreach (string name in new[] { "x", "y", "z" }) temp.Script($"service/{name}/run", "#!/bin/sh\ntouch started\nexec sleep 1000\n");
+        temp.Write("service/x/dependencies.d/y", "");
+        temp.Write("service/y/dependencies.d/x", "");
+        temp.Write("service/z/dependencies.d/nosuch", "");
+        temp.Script("service/w/run", "#!/bin/sh\ntouch started\nexec sleep 1000\n");
+        var runsvdir = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir",
+            new Dictionary<string, string?> { ["INIT_SUPERVISION"] = mode });
+        try
+        {
+            Assert.That(Run.Until(() => File.Exists(temp["service/w/started"]), 10_000), Is.True, "an independent service starts");
+            string Err() => File.ReadAllText(temp["runsvdir.err"]);
+            Assert.That(Run.Until(() => Err().Contains("runsv x: warning: dependency cycle: x -> y -> x: not starting")
+                && Err().Contains("runsv y: warning: dependency cycle: y -> x -> y: not starting")
+                && Err().Contains($"runsv z: warning: dependency nosuch: no such service in {temp["service"]}: waiting for it"), 5_000), Is.True, Err());
+            Run.Never(() => File.Exists(temp["service/x/started"]) || File.Exists(temp["service/y/started"]) || File.Exists(temp["service/z/started"]),
+                TimeSpan.FromSeconds(1), "a service whose dependencies cannot be met starting");
+            Assert.That(File.ReadAllText(temp["service/z/supervise/waiting"]), Is.EqualTo("nosuch\n"));
+            Assert.That(Run.Command(Supervised.RunitSv, "status", temp["service/x"]).Stdout, Does.StartWith($"down: {temp["service/x"]}: "), "runit's sv: down, want up");
+            Reliability.Record("bad input", $"a dependency cycle x <-> y and an unknown dependency ({mode})", 1, "reported at start naming the services; those wait, the others start");
+        }
+        finally { RunsvdirTests.Stop(runsvdir); }
+    }
+}
