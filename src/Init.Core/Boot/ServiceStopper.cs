@@ -8,7 +8,8 @@ namespace Init.Boot;
 /// <summary>
 /// Force-stop of every supervised service under a service directory, in parallel, on runit's
 /// on-disk protocol (so runit's runsv is stopped the same way as ours): <c>d</c> to each
-/// supervise/control (a logger only once its service is down, so it gets the last lines), then
+/// supervise/control (a logger only once its service is down, so it gets the last lines; a service
+/// named in others' dependencies.d only once they are down: the reverse of the start order), then
 /// after the grace <c>k</c> to those still up, then <c>x</c> so each runsv exits. Progress is polled from supervise/status on the event loop; <see cref="Done"/>
 /// fires once every service is down (or a last short wait after the kills ran out).
 /// </summary>
@@ -20,7 +21,10 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     {
         public readonly string Name = name, Path = path;
         public readonly Service? Main = main;
+        /// <summary>The services whose dependencies.d names this one: they stop first.</summary>
+        public readonly List<Service> Dependents = [];
         public bool Down, Killed, Told;
+        public bool MayStop => (Main is null || Main.Down) && Dependents.All(d => d.Down);
     }
 
     private readonly List<Service> _services = [];
@@ -43,7 +47,10 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
             if (!isLog) mains[name] = service;
             _services.Add(service);
         }
-        foreach (var s in _services) if (s.Main is null) Tell(s);
+        foreach (var s in _services.Where(s => s.Main is null))
+            foreach (string name in ServiceDependencies.Of(s.Path))
+                if (mains.TryGetValue(name, out var needed) && needed != s) needed.Dependents.Add(s);
+        foreach (var s in _services) if (s.MayStop) Tell(s);
         log.Line($"stage 3: stopping {_services.Count} service(s), grace {graceMs / 1000.0:0.#}s");
         Poll();
     }
@@ -89,7 +96,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
         long elapsed = loop.Now - _started;
         foreach (var s in _services)
         {
-            if (!s.Told && (s.Main is null || s.Main.Down)) Tell(s);
+            if (!s.Told && s.MayStop) Tell(s);
             if (s.Down || !s.Told || !IsDown(s.Path)) continue;
             s.Down = true;
             log.Line(s.Killed ? $"stage 3: {s.Name}: killed after {elapsed / 1000.0:0.0}s (did not stop within the grace)" : $"stage 3: {s.Name}: stopped ({elapsed / 1000.0:0.0}s)");

@@ -13,14 +13,13 @@ public sealed partial class ServiceSupervisor
     /// </summary>
     private sealed partial class Slot
     {
-        public const string DependencyDirectory = "dependencies.d";
         private const long DependencyPollMs = 200;
         private readonly HashSet<string> _reported = [];
 
         public bool MayStart()
         {
             if (_isLog) return true;
-            string[] needs = Dependencies(Directory);
+            string[] needs = ServiceDependencies.Of(Directory);
             if (needs.Length == 0) { PublishWaiting([]); return true; }
             var waiting = new List<string>();
             foreach (string name in needs)
@@ -43,21 +42,8 @@ public sealed partial class ServiceSupervisor
 
         private void PublishWaiting(List<string> waiting)
         {
-            if (waiting.Count == 0 && Sys.Stat(Path.Combine(Directory, DependencyDirectory), out _) < 0) return;
+            if (waiting.Count == 0 && Sys.Stat(Path.Combine(Directory, ServiceDependencies.Directory), out _) < 0) return;
             Files.PublishWaiting(waiting.Count == 0 ? "" : string.Join(' ', waiting) + "\n", (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
-        }
-
-        /// <summary>The names in <paramref name="serviceDirectory"/>/dependencies.d, dotfiles left out; none without the directory.</summary>
-        private static string[] Dependencies(string serviceDirectory)
-        {
-            string directory = Path.Combine(serviceDirectory, DependencyDirectory);
-            if (Sys.Stat(directory, out var st) < 0 || !st.IsDirectory) return [];   // runit's case, without an exception per start
-            try
-            {
-                return System.IO.Directory.GetFileSystemEntries(directory)
-                    .Select(Path.GetFileName).OfType<string>().Where(n => n.Length > 0 && n[0] != '.').Order(StringComparer.Ordinal).ToArray();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
         }
 
         /// <summary>The path of a cycle from <paramref name="first"/> back to this service ("a -> b -> a"), or null.</summary>
@@ -73,7 +59,7 @@ public sealed partial class ServiceSupervisor
                 string dir = Path.Combine(_owner._siblings, name);
                 if (Sys.RealDirectory(dir) is { } real && real == self) return string.Join(" -> ", path);
                 if (!seen.Add(name) || path.Count > 64) return null;
-                foreach (string next in Dependencies(dir))
+                foreach (string next in ServiceDependencies.Of(dir))
                 {
                     path.Add(next);
                     if (Walk(next) is { } cycle) return cycle;

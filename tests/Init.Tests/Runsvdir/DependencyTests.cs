@@ -74,4 +74,26 @@ public class DependencyTests
         }
         finally { RunsvdirTests.Stop(runsvdir); }
     }
+
+    [Test, CancelAfter(40_000)]
+    public void A_container_stop_stops_a_service_before_what_it_needs()
+    {
+        using var temp = new TempDirectory();
+        // Each notes when TERM reached it and takes half a second to go: stopped in parallel, the
+        // three notes would be moments apart; in order, each comes after the one before had gone.
+        const string Run = "#!/bin/sh\ntrap 'date +%s%N > stopped; sleep 0.5; exit 0' TERM\ntouch started\nwhile :; do sleep 0.05; done\n";
+        foreach (string name in new[] { "a", "b", "c" }) temp.Script($"service/{name}/run", Run);
+        temp.Write("service/b/dependencies.d/a", "");
+        temp.Write("service/c/dependencies.d/b", "");
+        using var init = new Pid1.NamespacedInit(temp, ["--Mode=container", "--ServiceDirectory=" + temp["service"], "--StopGraceSeconds=5"]);
+        Assert.That(Support.Run.Until(() => new[] { "a", "b", "c" }.All(n => File.Exists(temp[$"service/{n}/started"])), 15_000), Is.True, init.Output);
+
+        init.Signal(15);
+
+        Assert.That(init.WaitForExit(20_000), Is.EqualTo(0), init.Output);
+        long a = Nanoseconds(temp["service/a/stopped"]), b = Nanoseconds(temp["service/b/stopped"]), c = Nanoseconds(temp["service/c/stopped"]);
+        Assert.That(b - c, Is.GreaterThanOrEqualTo(400_000_000), "c needs b: b gets TERM only once c has gone");
+        Assert.That(a - b, Is.GreaterThanOrEqualTo(400_000_000), "b needs a: a gets TERM only once b has gone");
+        Reliability.Record("lifecycle", "container stop of a chain c -> b -> a", 1, $"stopped in reverse order: c, then b {(b - c) / 1_000_000} ms later, then a {(a - b) / 1_000_000} ms later");
+    }
 }
