@@ -1,5 +1,6 @@
 using Init.Interop;
 using Init.Runtime;
+using Init.Supervision;
 using static Init.Interop.Consts;
 
 namespace Init.Boot;
@@ -8,16 +9,19 @@ namespace Init.Boot;
 /// Multi-service container mode: stage 2 only (runsvdir on the service directory), no mounts,
 /// no console, no reboot(2). SIGTERM or SIGINT (docker stop, ctrl-c) runs a container stage 3:
 /// every service gets <c>d</c>, the ones still up after the grace get <c>k</c> and are named,
-/// then whatever is left is TERMed and KILLed, and Init exits 0.
+/// then whatever is left is TERMed and KILLed, and Init exits 0. A service marked <c>essential</c>
+/// that goes down for good (down, wanted down, after ./run exited at least once) runs the same
+/// stage 3, and Init exits with that service's code (128+N for a signal).
 /// </summary>
 public sealed class ContainerInit(InitContext ctx)
 {
     /// <summary>After the services' grace: how long leftovers get between SIGTERM and SIGKILL.</summary>
-    private const long LeftoverGraceMs = 1000;
+    private const long LeftoverGraceMs = 1000, EssentialPollMs = 200;
 
     private Scanner? _scanner;
     private bool _stopping;
     private long _started;
+    private int _exitCode;
 
     public int ExitCode { get; private set; }
 
@@ -39,6 +43,40 @@ public sealed class ContainerInit(InitContext ctx)
         ctx.Log.Line($"container: services in {ctx.Options.ServiceDirectory}");
         _scanner = ctx.NewScanner();
         _scanner.Start();
+        ctx.Loop.After(EssentialPollMs, WatchEssentials);
+    }
+
+    private const long EssentialRescanMs = 5000;
+    private List<(string Name, string Path)> _essentials = [];
+    private long _nextRescan;
+
+    /// <summary>
+    /// The essential services' status, polled while there are any (the directory is looked at
+    /// again every 5 s, as runsvdir does): one down for good ends the container with its code.
+    /// </summary>
+    private void WatchEssentials()
+    {
+        if (_stopping) return;
+        if (ctx.Loop.Now >= _nextRescan)
+        {
+            _nextRescan = ctx.Loop.Now + EssentialRescanMs;
+            _essentials = ServiceStopper.Discover(ctx.Options.ServiceDirectory)
+                .Where(s => !s.Name.EndsWith("/log", StringComparison.Ordinal) && Sys.Stat(Path.Combine(s.Path, "essential"), out _) == 0).ToList();
+        }
+        foreach (var (name, path) in _essentials)
+        {
+            string supervise = Path.Combine(path, "supervise");
+            if (SuperviseClient.ReadStatus(supervise, out var status, out _) != 0 || status is not { State: RunState.Down, Pid: 0, Want: 'd' }) continue;
+            Span<byte> text = stackalloc byte[32];
+            int n = Sys.ReadFile(Path.Combine(supervise, "last-exit"), text);
+            if (n <= 0) continue;   // never ran: a service that starts down is not down for good
+            string exit = System.Text.Encoding.ASCII.GetString(text[..n]).Trim();
+            _exitCode = exit.StartsWith("signal ", StringComparison.Ordinal) ? 128 + (int)Digits.Scan(exit[7..])
+                : exit.StartsWith("exit ", StringComparison.Ordinal) ? (int)Digits.Scan(exit[5..]) : 1;
+            Stop($"essential service {name} is down for good ({exit})");
+            return;
+        }
+        ctx.Loop.After(_essentials.Count > 0 ? EssentialPollMs : _nextRescan - ctx.Loop.Now, WatchEssentials);
     }
 
     /// <summary>Runs until the container is told to stop; returns the exit code (0 after a clean stage 3).</summary>
@@ -73,7 +111,7 @@ public sealed class ContainerInit(InitContext ctx)
             {
                 ctx.Loop.Sweep();
                 ctx.Log.Line($"container: stopped ({(ctx.Loop.Now - _started) / 1000.0:0.000}s after start){(killed.Count > 0 ? ", killed: " + string.Join(' ', killed) : "")}");
-                ExitCode = 0;
+                ExitCode = _exitCode;
                 Stopped?.Invoke();
             };
             terminator.Start();

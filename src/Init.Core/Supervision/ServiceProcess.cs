@@ -61,6 +61,8 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     public bool Paused { get; private set; }
     public bool TermSent { get; private set; }
     public Tai64N Since { get; private set; } = Tai64N.Now();
+    /// <summary>How many times ./run has exited (so a last exit status is worth publishing).</summary>
+    public int Exits { get; private set; }
     /// <summary>Starting from ./run's start until it says it is ready, for a service that declares readiness; None otherwise.</summary>
     public Readiness Readiness { get; private set; }
     /// <summary>Wait status of the last ./run exit, passed to ./finish (<see cref="UnknownStatus"/> when it could not be collected).</summary>
@@ -209,7 +211,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             case Op.Pause: Paused = true; break;
             case Op.Unpause: Paused = false; break;
             case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; break;
-            case Op.RecordStatus: LastStatus = _exitStatus; break;
+            case Op.RecordStatus: LastStatus = _exitStatus; Exits++; break;
             case Op.EnterFinish: State = RunState.Finish; break;
             case Op.Stamp: Since = Tai64N.Now(); break;
             case Op.LaunchRun: Launch(finish: false); break;

@@ -144,6 +144,7 @@ public sealed partial class ServiceSupervisor
             _dirty = false;
             // Before the status: whoever sees the new pid there finds its readiness already written.
             PublishReadiness();
+            PublishLastExit();
             Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
         }
 

@@ -183,6 +183,9 @@ public sealed class SuperviseDirectory : IDisposable
         if (Replace(ReadinessFile, Encoding.ASCII.GetBytes(text), warn)) _lastReadiness = text;
     }
 
+    /// <summary>One of Init's own files in supervise/, replaced whole (as pid, stat and status are).</summary>
+    public bool PublishFile(string name, string text, Action<string, int> warn) => Replace(name, Encoding.ASCII.GetBytes(text), warn);
+
     /// <summary>The readiness a previous supervisor published, or null when there is none.</summary>
     public string? ReadReadiness()
     {

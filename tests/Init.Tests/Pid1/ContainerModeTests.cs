@@ -160,4 +160,28 @@ public class ContainerModeTests
         Assert.That(System.Text.RegularExpressions.Regex.Matches(init.Output, "INIT_KILLGRACESECONDS=many: KillGraceSeconds must be a whole number from 0: ignored"), Has.Count.EqualTo(1), "reported once");
         Assert.That(init.Output, Does.Contain("--ReapIntervalMs=0: ReapIntervalMs must be a whole number from 10 to 1000: ignored"));
     }
+
+    [Test, CancelAfter(40_000)]
+    public void An_essential_service_down_for_good_stops_the_others_and_the_container_exits_with_its_code()
+    {
+        using var temp = new TempDirectory();
+        // main exits 3 and its ./finish says it is done (want down): down for good.
+        temp.Script("service/main/run", $"#!/bin/sh\nwhile [ ! -e {temp["go"]} ]; do sleep 0.05; done\nexit 3\n");
+        temp.Script("service/main/finish", "#!/bin/sh\nsv down .\n");
+        temp.Write("service/main/essential", "");
+        temp.Script("service/other/run", "exec sleep 1000\n");
+        temp.Script("service/starts-down/run", "exec sleep 1000\n");
+        temp.Write("service/starts-down/down", "");
+        temp.Write("service/starts-down/essential", "");   // never ran: not down for good
+        using var init = Start(temp);
+        Assert.That(Run.Until(() => AllUp(temp, "main", "other"), 10_000), Is.True, init.Output);
+        Run.Never(() => init.HasExited, TimeSpan.FromMilliseconds(600), "the container ending for an essential service that never ran");
+
+        File.WriteAllText(temp["go"], "");
+
+        Assert.That(init.WaitForExit(20_000), Is.EqualTo(3), init.Output);
+        Assert.That(init.Output, Does.Contain("container: stage 3 (essential service main is down for good (exit 3))"));
+        Assert.That(init.Output, Does.Contain("stage 3: other: stopped"));
+        Reliability.Record("container", "an essential service exits 3 and its ./finish says sv down (container mode)", 1, "the others stopped, the container exits 3");
+    }
 }
