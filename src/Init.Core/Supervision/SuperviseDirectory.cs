@@ -165,6 +165,15 @@ public sealed class SuperviseDirectory : IDisposable
         Replace("status", record, warn);
     }
 
+    /// <summary>Init's file of the restart backoff (text, see README): written only when its text changes.</summary>
+    public const string RestartFile = "restart";
+    private string? _lastRestart;
+
+    public void PublishRestart(string text, Action<string, int> warn)
+    {
+        if (text != _lastRestart && Replace(RestartFile, Encoding.ASCII.GetBytes(text), warn)) _lastRestart = text;
+    }
+
     /// <summary>
     /// Writes <paramref name="content"/> over the start of the file, no truncation (contents of one
     /// length stay whole). Only over a plain file of its own: anything else there is replaced.
