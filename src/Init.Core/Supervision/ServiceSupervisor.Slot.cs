@@ -30,8 +30,18 @@ public sealed partial class ServiceSupervisor
         /// <summary>Read when the supervisor starts and at each start of ./run (s6 reads its files as it needs them).</summary>
         public ServicePolicy Policy { get; private set; } = ServicePolicy.Runit;
 
-        private void ReadPolicy() =>
-            Policy = ServicePolicy.Read(Directory, message => _owner._diag.Warn((_isLog ? "log/" : "") + message));
+        private string _policyWarnings = "";
+
+        /// <summary>Reads the files again; their warnings are written when they differ from the last read's (no line per restart of a crash loop).</summary>
+        private void ReadPolicy()
+        {
+            var warnings = new List<string>();
+            Policy = ServicePolicy.Read(Directory, warnings.Add);
+            string joined = string.Join("\n", warnings);
+            if (joined == _policyWarnings) return;
+            _policyWarnings = joined;
+            foreach (var message in warnings) _owner._diag.Warn((_isLog ? "log/" : "") + message);
+        }
 
         public bool HasFinish => Sys.Stat(Path.Combine(Directory, "finish"), out _) == 0;
 
