@@ -31,24 +31,25 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     /// Reads the files of <paramref name="directory"/>; each invalid one is reported through
     /// <paramref name="warn"/> ("timeout-kill: not a number of milliseconds: \"abc\": ignored") and its default used.
     /// </summary>
-    public static ServicePolicy Read(string directory, Action<string> warn)
+    /// <param name="backoff">The global default (<see cref="BackoffVariable"/>), which a <c>restart-backoff</c> file overrides.</param>
+    public static ServicePolicy Read(string directory, Action<string> warn, Supervision.Backoff? backoff = null)
     {
+        var policy = Runit with { Backoff = backoff };
         int dir = Sys.Open(directory, O_RDONLY | O_DIRECTORY);
-        if (dir < 0) return Runit;
+        if (dir < 0) return policy;
         try
         {
-            var policy = Runit;
             if (ReadLine(dir, DownSignalFile, warn) is { } signal)
                 policy = policy with { DownSignal = Valid(ParseSignal(signal), DownSignalFile, "not a signal name", signal, warn) ?? SIGTERM };
             if (ReadLine(dir, TimeoutKillFile, warn) is { } kill)
                 policy = policy with { TimeoutKillMs = Valid(ParseMs(kill), TimeoutKillFile, "not a number of milliseconds", kill, warn) ?? 0 };
             if (ReadLine(dir, TimeoutFinishFile, warn) is { } finish)
                 policy = policy with { TimeoutFinishMs = Valid(ParseMs(finish), TimeoutFinishFile, "not a number of milliseconds", finish, warn) ?? 0 };
-            if (ReadLine(dir, BackoffFile, warn) is { } backoff)
+            if (ReadLine(dir, BackoffFile, warn) is { } text)
             {
-                var parsed = ParseBackoff(backoff);
-                if (parsed is null) warn($"{BackoffFile}: not MIN MAX RESET in milliseconds: \"{Shown(backoff)}\": ignored");
-                policy = policy with { Backoff = parsed };
+                if (text == "off") policy = policy with { Backoff = null };
+                else if (ParseBackoff(text) is { } parsed) policy = policy with { Backoff = parsed };
+                else warn($"{BackoffFile}: not off or MIN MAX RESET in milliseconds: \"{Shown(text)}\": ignored");
             }
             return policy;
         }
@@ -121,6 +122,19 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         if (fields.Length != 3) return null;
         if (ParseMs(fields[0]) is not { } min || ParseMs(fields[1]) is not { } max || ParseMs(fields[2]) is not { } reset) return null;
         return min > 0 && min <= max ? new Supervision.Backoff(min, max, reset) : null;
+    }
+
+    /// <summary>The environment variable through which PID 1 passes its RestartBackoff setting to runsvdir and runsv.</summary>
+    public const string BackoffVariable = "INIT_RESTARTBACKOFF";
+
+    /// <summary>The global setting's values: <c>off</c> (or empty: the variable unset) or <c>MIN MAX RESET</c>.</summary>
+    public static bool TryParseBackoffSetting(string? text, out Supervision.Backoff? backoff)
+    {
+        backoff = null;
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text) || text == "off") return true;
+        backoff = ParseBackoff(text);
+        return backoff is not null;
     }
 
     private static readonly (string Name, int Signo)[] Signals =

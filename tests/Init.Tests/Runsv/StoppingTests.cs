@@ -128,6 +128,21 @@ public class StoppingTests
         Assert.That(File.Exists(Path.Combine(supervised.Supervise(), "restart")), Is.False, "no Init file in a runit service's supervise/");
     }
 
+    [TestCase(Ours, null, true), TestCase(Supervised.Engine, null, true), TestCase(Ours, "off\n", false), CancelAfter(30_000)]
+    public void The_global_setting_turns_the_backoff_on_and_a_services_file_off_opts_out(string runsv, string? file, bool backoff)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "date +%s.%N >>../starts\nexit 1\n");
+        if (file is not null) temp.Write("svc/restart-backoff", file);
+        using var supervised = new Supervised(temp["svc"], Runsv(runsv),
+            environment: new Dictionary<string, string?> { ["INIT_RESTARTBACKOFF"] = "1000 60000 60000" });
+
+        var gaps = StartGaps(temp, 4, 20_000);
+
+        if (backoff) Assert.That(gaps[2], Is.InRange(3.8, 5.0), "1, 2, 4 s");
+        else Assert.That(gaps, Has.All.InRange(0.7, 2.0), "one a second, as runit");
+    }
+
     [TestCase(Ours), TestCase(Supervised.Engine), CancelAfter(30_000)]
     public void Runits_sv_reads_a_service_with_every_new_file(string runsv)
     {

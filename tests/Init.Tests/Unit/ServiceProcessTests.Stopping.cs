@@ -206,4 +206,57 @@ public partial class ServiceProcessTests
         Assert.That(ServicePolicy.ParseBackoff("5000 4000 10000"), Is.Null);
         Assert.That(ServicePolicy.ParseBackoff("1000 4000"), Is.Null);
     }
+
+    [Test, MaxTime(5_000)]
+    public void The_files_of_a_directory_set_the_policy_and_restart_backoff_off_overrides_the_global_setting()
+    {
+        var dir = Directory.CreateTempSubdirectory("init-policy-").FullName;
+        try
+        {
+            var warnings = new List<string>();
+            Assert.That(ServicePolicy.Read(dir, warnings.Add), Is.EqualTo(ServicePolicy.Runit), "no file: runit");
+            Assert.That(ServicePolicy.Read(dir, warnings.Add, Backoff.Default).Backoff, Is.EqualTo(Backoff.Default), "the global setting");
+            File.WriteAllText(Path.Combine(dir, "down-signal"), "HUP\n");
+            File.WriteAllText(Path.Combine(dir, "timeout-kill"), "2000\nignored second line\n");
+            File.WriteAllText(Path.Combine(dir, "timeout-finish"), "0\n");
+            File.WriteAllText(Path.Combine(dir, "restart-backoff"), "off\n");
+
+            var policy = ServicePolicy.Read(dir, warnings.Add, Backoff.Default);
+
+            Assert.That(policy, Is.EqualTo(new ServicePolicy(SIGHUP, 2000, 0, null)));
+            Assert.That(warnings, Is.Empty);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Test, MaxTime(5_000)]
+    public void A_symlink_a_fifo_or_a_huge_file_is_reported_and_ignored_without_blocking()
+    {
+        var dir = Directory.CreateTempSubdirectory("init-policy-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "elsewhere"), "2000\n");
+            File.CreateSymbolicLink(Path.Combine(dir, "timeout-kill"), Path.Combine(dir, "elsewhere"));
+            Assert.That(Init.Interop.Sys.MkfifoAt(-100, Path.Combine(dir, "timeout-finish"), 0x180), Is.Zero);
+            File.WriteAllText(Path.Combine(dir, "down-signal"), new string('1', 100_000));
+            File.WriteAllBytes(Path.Combine(dir, "restart-backoff"), [0xff, 0x00, 0x01]);
+            var warnings = new List<string>();
+
+            var policy = ServicePolicy.Read(dir, warnings.Add);
+
+            Assert.That(policy, Is.EqualTo(ServicePolicy.Runit));
+            Assert.That(warnings, Has.Count.EqualTo(4));
+            Assert.That(warnings, Has.Some.StartsWith("timeout-kill: ").And.Some.StartsWith("timeout-finish: not a plain file")
+                .And.Some.StartsWith("down-signal: not a signal name: ").And.Some.StartsWith("restart-backoff: not off or MIN MAX RESET"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestCase(null, true, null), TestCase("off", true, null), TestCase("1000 60000 60000", true, 1000L), TestCase("soon", false, null), TestCase("0 1 1", false, null), TestCase("5 4 1", false, null), TestCase("1 2", false, null), TestCase("1 2 99999999999", false, null), MaxTime(5_000)]
+    public void The_global_setting_is_off_or_three_numbers(string? text, bool valid, long? min)
+    {
+        Assert.That(ServicePolicy.TryParseBackoffSetting(text, out var backoff), Is.EqualTo(valid));
+        Assert.That(backoff?.MinMs, Is.EqualTo(min));
+        if (text is not null) Assert.That(Init.Configuration.InitSettings.IsBackoff(text), Is.EqualTo(valid), "the setting's check agrees");
+    }
 }
