@@ -72,7 +72,7 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         if (fd < 0)
         {
             if (Sys.Errno == ENOENT) return null;
-            warn($"{name}: unable to open (not a plain file?): ignored");
+            warn(Sys.Errno == ELOOP ? $"{name}: a symlink (never followed): ignored" : $"{name}: unable to open: ignored");
             return null;
         }
         try
@@ -84,7 +84,7 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
             var bytes = buffer[..n];
             int newline = bytes.IndexOf((byte)'\n');
             if (newline >= 0) bytes = bytes[..newline];
-            else if (n > MaxBytes) return new string('?', MaxBytes + 1);   // a first line this long is no valid value
+            else if (n > MaxBytes) { warn($"{name}: first line longer than {MaxBytes} bytes: ignored"); return null; }
             return Encoding.Latin1.GetString(bytes).Trim(' ', '\t', '\r');
         }
         finally { Sys.Close(fd); }
