@@ -45,8 +45,11 @@ public sealed class InitContext
             search = !program.Contains('/');
         }
         // Our runsvdir learns the Supervision setting from its environment (runit's takes no such option).
-        var environment = Environment.Where(e => !e.StartsWith(Supervision.SupervisionEngine.ModeVariable + "=", StringComparison.Ordinal))
-            .Append($"{Supervision.SupervisionEngine.ModeVariable}={Options.Supervision}").ToList();
+        // So do its supervisors the RestartBackoff setting.
+        var environment = Environment.Where(e => !e.StartsWith(Supervision.SupervisionEngine.ModeVariable + "=", StringComparison.Ordinal)
+                && !e.StartsWith(Supervision.ServicePolicy.BackoffVariable + "=", StringComparison.Ordinal))
+            .Append($"{Supervision.SupervisionEngine.ModeVariable}={Options.Supervision}")
+            .Append($"{Supervision.ServicePolicy.BackoffVariable}={Options.RestartBackoff}").ToList();
         var hooks = new Hooks(Loop, Log, environment, Console);
         return new Scanner(Loop, Log, hooks, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
     }

@@ -56,6 +56,13 @@ public sealed class InitOptions
     /// </summary>
     public string Supervision { get; set; } = "engine";
 
+    /// <summary>
+    /// Restart backoff of every service's crash loop: <c>off</c> (runit: one restart a second, the
+    /// default) or <c>MIN MAX RESET</c> in ms (e.g. <c>1000 60000 60000</c>); a service's
+    /// <c>restart-backoff</c> file overrides it. Passed on as INIT_RESTARTBACKOFF.
+    /// </summary>
+    public string RestartBackoff { get; set; } = "off";
+
     /// <summary>Program started as the stage-2 scanner; empty: this binary's own runsvdir applet.</summary>
     public string Runsvdir { get; set; } = "";
 }

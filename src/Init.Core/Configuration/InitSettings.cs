@@ -30,6 +30,12 @@ public static class InitSettings
         Number("RespawnMaxSeconds", 1, int.MaxValue, (o, v) => o.RespawnMaxSeconds = v),
         Choice("Supervision", (o, v) => o.Supervision = v, "engine", "process"),
         Text("Runsvdir", (o, v) => o.Runsvdir = v),
+        new("RestartBackoff", "off, or MIN MAX RESET in milliseconds (0 < MIN <= MAX)", (o, v) =>
+        {
+            if (!IsBackoff(v)) return false;
+            o.RestartBackoff = v;
+            return true;
+        }),
     ];
 
     public static Setting? Find(string key)
@@ -67,6 +73,17 @@ public static class InitSettings
             (previous, current) = (current, previous);
         }
         return previous[b.Length];
+    }
+
+    /// <summary>The shape ServicePolicy.TryParseBackoffSetting takes (this layer sees no supervision code; a test keeps the two agreeing).</summary>
+    public static bool IsBackoff(string value)
+    {
+        if (value == "off") return true;
+        var fields = value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        var ms = new long[fields.Length];
+        for (int i = 0; i < fields.Length; i++)
+            if (fields[i].Length > 10 || !fields[i].All(char.IsAsciiDigit) || (ms[i] = long.Parse(fields[i], CultureInfo.InvariantCulture)) > int.MaxValue) return false;
+        return ms.Length == 3 && ms[0] > 0 && ms[0] <= ms[1];
     }
 
     private static Setting Text(string key, Action<InitOptions, string> set) =>

@@ -19,7 +19,8 @@ public static partial class RunsvTable
         (Op.Publish, "publish", "rewrite `supervise/status`, `stat` and `pid`"),
         (Op.Override, "`control/c`", "run `control/<c>` if it is executable and wait for it (every event meanwhile is held back); exit 0 = handled"),
         (Op.Signal, "a signal (KILL, STOP, …)", "send the signal to the child, unless the `control/<c>` before it handled the byte"),
-        (Op.Term, "TERM", "unless `control/t` handled it: TERM to the child, set the got-TERM flag, publish"),
+        (Op.Term, "TERM", "unless `control/t` handled it: TERM (or the signal in `down-signal`) to the child, set the got-TERM flag, publish"),
+        (Op.ArmKill, "arm timeout-kill", "unless `control/t` handled it, with `timeout-kill` N > 0 and no deadline armed yet: KILL the child if it still runs N ms from now"),
         (Op.ContUnlessWantUp, "CONT unless want up", "CONT to the child when want is down or exit, handled or not"),
         (Op.OverrideAsWanted, "`control/d` or `control/x` as want", "run `control/d` (want down) or `control/x` (want exit) and wait for it; its result is ignored"),
         (Op.MarkDown, "state down", "state = down (after `k` at once, before the child is reaped)"),
@@ -32,6 +33,8 @@ public static partial class RunsvTable
         (Op.LaunchRun, "spawn `./run`", "spawn `./run`: state = run, time = now, paused and got-TERM cleared, publish; a failed spawn is an exit with 111"),
         (Op.LaunchFinish, "spawn `./finish`", "spawn `./finish`: paused and got-TERM cleared, publish; a failed spawn is an exit with 111"),
         (Op.Reconcile, "loop top", "the loop top (below): start `./run` or `./finish` when due"),
+        (Op.ArmFinishKill, "arm timeout-finish", "with `timeout-finish` N > 0: KILL `./finish` if it still runs N ms from now"),
+        (Op.NoteExit, "backoff", "with `restart-backoff`: an exit while wanted up, without TERM sent, after a run shorter than RESET doubles the restart delay (MIN at first, at most MAX); any other exit clears it. Without the file, nothing"),
     ];
 
     private static string Label(Op op) => Array.Find(Glossary, g => g.Op == op).Label ?? throw new ArgumentOutOfRangeException(nameof(op));
@@ -119,7 +122,9 @@ public static partial class RunsvTable
 
             After every event, when no child runs and no override is waited for: in state finish,
             `./finish` starts; otherwise `./run` starts when want is up (or once is pending), but not
-            sooner than {ServiceProcess.MinimumRunMs} ms after its last start (a timer; runsv blocks in `sleep(1)`).
+            sooner than {ServiceProcess.MinimumRunMs} ms after its last start (a timer; runsv blocks in `sleep(1)`),
+            nor sooner than the backoff's delay after its last exit. Before that, a deadline that has
+            passed (`timeout-kill`, `timeout-finish`) runs its cell: {Describe(OnTimeout)} to the child.
 
             | start | service | log service |
             |---|---|---|

@@ -11,6 +11,7 @@ public enum Op : byte
     MarkDown, Pause, Unpause,
     ForgetPid, RecordStatus, EnterFinish, Stamp,
     LaunchRun, LaunchFinish, Reconcile,
+    ArmKill, ArmFinishKill, NoteExit,
 }
 
 /// <summary>One step: an <see cref="Op"/> with its control byte or signal where it takes one.</summary>
@@ -54,13 +55,13 @@ public static partial class RunsvTable
     [
         ('u', [WantUp, Publish, Reconcile], [WantUp, Publish, Reconcile], [WantUp, Publish, Reconcile]),
         ('d', [WantDown, ForgetOnce, Publish, Reconcile],
-              [WantDown, ForgetOnce, Publish, Control('t'), Term, ContUnlessWantUp, OverrideAsWanted, Reconcile],
+              [WantDown, ForgetOnce, Publish, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
               [WantDown, ForgetOnce, Publish, Reconcile]),
         ('o', [WantDown, Publish, ArmOnce, Reconcile], [WantDown, Publish, Reconcile], [WantDown, Publish, Reconcile]),
         ('x', [WantExit, ForgetOnce, Publish, Reconcile],
-              [WantExit, ForgetOnce, Publish, Control('t'), Term, ContUnlessWantUp, OverrideAsWanted, Reconcile],
+              [WantExit, ForgetOnce, Publish, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
               [WantExit, ForgetOnce, Publish, Reconcile]),
-        ('t', [Reconcile], [Control('t'), Term, ContUnlessWantUp, OverrideAsWanted, Reconcile], [Reconcile]),
+        ('t', [Reconcile], [Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile], [Reconcile]),
         ('k', [MarkDown, Reconcile], [Control('k'), Kill(SIGKILL), MarkDown, Reconcile], [Control('k'), Kill(SIGKILL), MarkDown, Reconcile]),
         ('p', [Pause, Publish, Reconcile], [Control('p'), Kill(SIGSTOP), Pause, Publish, Reconcile], [Control('p'), Kill(SIGSTOP), Pause, Publish, Reconcile]),
         ('c', [Unpause, Publish, Reconcile], [Control('c'), Kill(SIGCONT), Unpause, Publish, Reconcile], [Control('c'), Kill(SIGCONT), Unpause, Publish, Reconcile]),
@@ -76,8 +77,8 @@ public static partial class RunsvTable
     /// <summary>The logger ignores <c>x</c>; its other bytes are the service's cells without control/&lt;c&gt;.</summary>
     private static readonly Step[] LoggerExit = [Reconcile];
 
-    private static readonly Step[] ToFinish = [ForgetPid, RecordStatus, EnterFinish, Publish];
-    private static readonly Step[] RunToDown = [ForgetPid, RecordStatus, MarkDown, Stamp, Publish];
+    private static readonly Step[] ToFinish = [NoteExit, ForgetPid, RecordStatus, EnterFinish, Publish];
+    private static readonly Step[] RunToDown = [NoteExit, ForgetPid, RecordStatus, MarkDown, Stamp, Publish];
     private static readonly Step[] FinishToDown = [ForgetPid, MarkDown, Stamp, Publish];
 
     /// <summary>The child exited, per state: the cells for a service with ./finish, one without, the logger (whose ./finish never runs).</summary>
@@ -92,8 +93,11 @@ public static partial class RunsvTable
     private static readonly (bool Finish, Step[] Service, Step[] Logger)[] LoopTop =
     [
         (false, [ForgetOnce, Control('u'), LaunchRun], [ForgetOnce, LaunchRun]),
-        (true, [LaunchFinish], [LaunchFinish]),
+        (true, [LaunchFinish, ArmFinishKill], [LaunchFinish, ArmFinishKill]),
     ];
+
+    /// <summary>A deadline passed (timeout-kill after the down-signal, or timeout-finish): SIGKILL to the child.</summary>
+    public static readonly Step[] OnTimeout = [Kill(SIGKILL)];
 
     private static readonly Step[][] ControlCells = BuildControlCells();
 

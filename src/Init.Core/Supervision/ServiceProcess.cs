@@ -33,6 +33,8 @@ public interface IServiceActions
     /// <summary>Asks for <see cref="ServiceProcess.Reconcile"/> again at this monotonic time.</summary>
     void WakeAt(long monotonicMs);
     long Now { get; }
+    /// <summary>The service directory's stop and restart files (<see cref="ServicePolicy.Runit"/> when it has none).</summary>
+    ServicePolicy Policy { get; }
 }
 
 /// <summary>
@@ -46,6 +48,12 @@ public interface IServiceActions
 /// arrives meanwhile is held back and applied afterwards as runsv's loop then finds them: the
 /// exit first (it reaps before it reads), then the bytes one per turn, each followed by the loop
 /// top (start ./run or ./finish when due).
+/// <para>
+/// Beyond runsv, from <see cref="IServiceActions.Policy"/> (all off for a runit directory): the stop
+/// signal is the down-signal; <c>timeout-kill</c> and <c>timeout-finish</c> are deadlines after which
+/// ./run (once told to stop) or ./finish is killed; <c>restart-backoff</c> delays the restart after
+/// each exit of a crash loop, doubling. Deadlines and delays are asked for with <see cref="IServiceActions.WakeAt"/>.
+/// </para>
 /// </summary>
 public sealed class ServiceProcess(bool isLog, IServiceActions actions)
 {
@@ -84,6 +92,17 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     private int _exitStatus;
     private readonly Queue<int> _heldExits = new();
     private readonly Queue<char> _heldBytes = new();
+    /// <summary>When the live child is SIGKILLed (timeout-kill or timeout-finish), or null.</summary>
+    private long? _killAtMs;
+    private long _exitedMs = long.MinValue / 2;
+
+    /// <summary>The restart delay the backoff now applies (0: restart as runit, one second after the start).</summary>
+    public long RestartDelayMs { get; private set; }
+    /// <summary>Monotonic time of the next start of ./run while one waits for its delay, else 0.</summary>
+    public long NextStartMs { get; private set; }
+    /// <summary>How often ./run was started again by this supervisor.</summary>
+    public int Restarts { get; private set; }
+    private bool _started;
 
     public StatusRecord Status => new(Since, Pid, Paused, Want == Want.Up ? 'u' : 'd', TermSent, State);
 
@@ -115,14 +134,29 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// <summary>The loop-top rule of runsv: start ./run when wanted up (or once), ./finish when finishing.</summary>
     public void Reconcile()
     {
+        if (_killAtMs is { } killAt && Pid != 0 && !Busy)
+        {
+            if (actions.Now >= killAt)
+            {
+                _killAtMs = null;
+                Execute(RunsvTable.OnTimeout, 0);
+            }
+            else actions.WakeAt(killAt);
+        }
         for (int attempt = 0; attempt < 3 && Pid == 0 && !Busy; attempt++)
         {
             bool finish = State == RunState.Finish;
             if (!finish && !(Want == Want.Up || _oncePending)) return;
             if (!finish)
             {
-                long notBefore = _startedMs + MinimumRunMs;
-                if (actions.Now < notBefore) { actions.WakeAt(notBefore); return; }
+                long notBefore = Math.Max(_startedMs + MinimumRunMs, _exitedMs + RestartDelayMs);
+                if (actions.Now < notBefore)
+                {
+                    if (NextStartMs != notBefore) { NextStartMs = notBefore; PublishRestart(); }
+                    actions.WakeAt(notBefore);
+                    return;
+                }
+                if (NextStartMs != 0) { NextStartMs = 0; PublishRestart(); }
                 if (!actions.MayStart()) return;
             }
             Execute(RunsvTable.AtLoopTop(finish, IsLog), 0);
@@ -202,15 +236,22 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             case Op.Signal: if (!_handled) actions.Signal(Pid, step.Signo); break;
             case Op.Term:
                 if (_handled) break;
-                actions.Signal(Pid, SIGTERM);
+                actions.Signal(Pid, actions.Policy.DownSignal);
                 TermSent = true;
                 actions.Publish(this);
                 break;
+            case Op.ArmKill:
+                if (!_handled && _killAtMs is null && actions.Policy.TimeoutKillMs > 0) ArmKill(actions.Policy.TimeoutKillMs);
+                break;
+            case Op.ArmFinishKill:
+                if (Pid != 0 && actions.Policy.TimeoutFinishMs > 0) ArmKill(actions.Policy.TimeoutFinishMs);
+                break;
+            case Op.NoteExit: NoteExit(); break;
             case Op.ContUnlessWantUp: if (Want != Want.Up) actions.Signal(Pid, SIGCONT); break;
             case Op.MarkDown: State = RunState.Down; break;
             case Op.Pause: Paused = true; break;
             case Op.Unpause: Paused = false; break;
-            case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; break;
+            case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; _killAtMs = null; break;
             case Op.RecordStatus: LastStatus = _exitStatus; Exits++; break;
             case Op.EnterFinish: State = RunState.Finish; break;
             case Op.Stamp: Since = Tai64N.Now(); break;
@@ -220,6 +261,36 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             default: throw new InvalidOperationException($"unknown step {step.Op}");
         }
         return true;
+    }
+
+    /// <summary>Only a service with a backoff shows its restart state (supervise/restart): a runit one's files stay as they were.</summary>
+    private void PublishRestart()
+    {
+        if (actions.Policy.Backoff is not null) actions.Publish(this);
+    }
+
+    private void ArmKill(long afterMs)
+    {
+        _killAtMs = actions.Now + afterMs;
+        actions.WakeAt(_killAtMs.Value);
+    }
+
+    /// <summary>
+    /// ./run exited: with a backoff, an exit nobody asked for (wanted up, no down-signal sent) after a
+    /// run shorter than its reset time doubles the delay (from its minimum, up to its maximum); a
+    /// longer run, or a stop that was asked for, clears it. Without one, nothing: runit's 1-second rule.
+    /// </summary>
+    private void NoteExit()
+    {
+        if (actions.Policy.Backoff is not { } backoff)
+        {
+            if (RestartDelayMs != 0) { RestartDelayMs = 0; actions.Publish(this); }
+            return;
+        }
+        _exitedMs = actions.Now;
+        bool crashed = Want == Want.Up && !TermSent && _exitedMs - _startedMs < backoff.ResetMs;
+        long delay = !crashed ? 0 : RestartDelayMs == 0 ? backoff.MinMs : Math.Min(RestartDelayMs * 2, backoff.MaxMs);
+        if (delay != RestartDelayMs) { RestartDelayMs = delay; actions.Publish(this); }
     }
 
     /// <summary>runsv's custom(): true when control/&lt;c&gt; started and must be waited for; '\0' asks for none.</summary>
@@ -234,6 +305,8 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         int pid = actions.Spawn(this, finish);
         if (!finish)
         {
+            if (_started) Restarts++;
+            _started = true;
             Since = Tai64N.Now();
             _startedMs = actions.Now;
             State = RunState.Run;

@@ -100,7 +100,7 @@ public sealed partial class ServiceSupervisor
                 _ => "",
             };
             if (text.Length > 0 && _statusText is not null) text += $"status {_statusText}\n";
-            Files.PublishReadiness(text, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
+            Files.PublishOwn(SuperviseDirectory.ReadinessFile, text, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
         }
 
         /// <summary>What the previous supervisor published for <paramref name="pid"/>: a ready process stays ready; one still starting cannot be heard any more.</summary>

@@ -27,11 +27,28 @@ public sealed partial class ServiceSupervisor
         public ServiceProcess Process { get; }
         public long Now => _owner._loop.Now;
 
+        /// <summary>Read when the supervisor starts and at each start of ./run (s6 reads its files as it needs them).</summary>
+        public ServicePolicy Policy { get; private set; } = ServicePolicy.Runit;
+
+        private string _policyWarnings = "";
+
+        /// <summary>Reads the files again; their warnings are written when they differ from the last read's (no line per restart of a crash loop).</summary>
+        private void ReadPolicy()
+        {
+            var warnings = new List<string>();
+            Policy = ServicePolicy.Read(Directory, warnings.Add, _owner._backoff);
+            string joined = string.Join("\n", warnings);
+            if (joined == _policyWarnings) return;
+            _policyWarnings = joined;
+            foreach (var message in warnings) _owner._diag.Warn((_isLog ? "log/" : "") + message);
+        }
+
         public bool HasFinish => Sys.Stat(Path.Combine(Directory, "finish"), out _) == 0;
 
         /// <summary>Resumes the previous supervisor's process when there is one, else reads <c>down</c> as runsv does at start.</summary>
         public void Prepare(StatusRecord? previous)
         {
+            ReadPolicy();
             if (previous is { } adopted)
             {
                 Process.Adopt(adopted, AdoptedReadiness(adopted.Pid));
@@ -58,6 +75,7 @@ public sealed partial class ServiceSupervisor
 
         public int Spawn(ServiceProcess process, bool finish)
         {
+            if (!finish) ReadPolicy();
             string[] argv = finish ? FinishArguments(process.LastStatus) : ["./run"];
             var notification = finish ? null : OpenNotification();
             string? notifySocket = finish ? null : NotifySocketFor();
@@ -142,10 +160,21 @@ public sealed partial class ServiceSupervisor
         {
             if (!_dirty) return;
             _dirty = false;
+            Action<string, int> warn = (message, errno) => FdLimit.Warn(_owner._diag, message, errno);
             // Before the status: whoever sees the new pid there finds its readiness already written.
             PublishReadiness();
             PublishLastExit();
-            Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
+            Files.Publish(Process.Status, Process.Want == Want.Exit, warn);
+            // Only for a service with a backoff: a runit directory's supervise/ keeps runit's files.
+            if (Policy.Backoff is not null || Process.RestartDelayMs != 0) Files.PublishOwn(SuperviseDirectory.RestartFile, RestartText(), warn);
+        }
+
+        /// <summary>supervise/restart: the backoff's delay, when ./run starts next (0: no start waiting), the restart count.</summary>
+        private string RestartText()
+        {
+            var now = Tai64N.Now();
+            long next = Process.NextStartMs == 0 ? 0 : now.UnixSeconds * 1000 + now.Nanoseconds / 1_000_000 + (Process.NextStartMs - Now);
+            return $"delay_ms {Process.RestartDelayMs}\nnext_start {next / 1000}.{next % 1000:D3}\nrestarts {Process.Restarts}\n";
         }
 
         public void WakeAt(long monotonicMs)

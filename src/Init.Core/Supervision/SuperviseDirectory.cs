@@ -165,26 +165,20 @@ public sealed class SuperviseDirectory : IDisposable
         Replace("status", record, warn);
     }
 
-    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting";
-    private string? _lastWaiting;
+    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting", RestartFile = "restart";
+    private readonly Dictionary<string, string> _published = [];
 
-    /// <summary>supervise/waiting (Init's): the dependencies ./run still waits for, one line; empty once it may start.</summary>
-    public void PublishWaiting(string text, Action<string, int> warn)
+    /// <summary>
+    /// One of Init's own files in supervise/ (readiness, waiting, restart, last-exit: see README),
+    /// replaced whole as pid, stat and status are, and only when its text changes.
+    /// </summary>
+    public bool PublishOwn(string name, string text, Action<string, int> warn)
     {
-        if (text == _lastWaiting) return;
-        if (Replace(WaitingFile, Encoding.ASCII.GetBytes(text), warn)) _lastWaiting = text;
+        if (_published.TryGetValue(name, out var last) && last == text) return true;
+        if (!Replace(name, Encoding.ASCII.GetBytes(text), warn)) return false;
+        _published[name] = text;
+        return true;
     }
-    private string? _lastReadiness;
-
-    /// <summary>supervise/readiness (Init's, beside runit's files): written only when it changes.</summary>
-    public void PublishReadiness(string text, Action<string, int> warn)
-    {
-        if (text == _lastReadiness) return;
-        if (Replace(ReadinessFile, Encoding.ASCII.GetBytes(text), warn)) _lastReadiness = text;
-    }
-
-    /// <summary>One of Init's own files in supervise/, replaced whole (as pid, stat and status are).</summary>
-    public bool PublishFile(string name, string text, Action<string, int> warn) => Replace(name, Encoding.ASCII.GetBytes(text), warn);
 
     /// <summary>The readiness a previous supervisor published, or null when there is none.</summary>
     public string? ReadReadiness()

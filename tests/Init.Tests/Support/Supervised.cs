@@ -20,7 +20,8 @@ public sealed class Supervised : IDisposable
     public string ServiceDirectory { get; }
     public string Runsv { get; }
 
-    public Supervised(string serviceDirectory, string? runsv = null, string? logDirectory = null)
+    /// <param name="environment">Variables for the supervisor (e.g. INIT_RESTARTBACKOFF), beside the engine's own.</param>
+    public Supervised(string serviceDirectory, string? runsv = null, string? logDirectory = null, IDictionary<string, string?>? environment = null)
     {
         ServiceDirectory = serviceDirectory;
         Runsv = runsv ?? Binary.Applet("runsv");
@@ -33,10 +34,10 @@ public sealed class Supervised : IDisposable
             Directory.CreateDirectory(scan);
             File.CreateSymbolicLink(Path.Combine(scan, name), serviceDirectory);
             _runsv = Run.Background(Binary.Applet("runsvdir"), [scan], scan, logs, name + ".engine",
-                new Dictionary<string, string?> { ["INIT_SUPERVISION"] = "engine" });
+                new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["INIT_SUPERVISION"] = "engine" });
         }
         else
-            _runsv = Run.Background(Runsv, [serviceDirectory], serviceDirectory, logs, name + ".runsv");
+            _runsv = Run.Background(Runsv, [serviceDirectory], serviceDirectory, logs, name + ".runsv", environment);
     }
 
     /// <summary>The supervising process: the runsv, or the engine.</summary>

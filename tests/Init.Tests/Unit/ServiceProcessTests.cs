@@ -19,6 +19,7 @@ public partial class ServiceProcessTests
         public int NextPid = 100;
         public bool SpawnFails;
         public long? WakeRequested;
+        public ServicePolicy Policy { get; set; } = ServicePolicy.Runit;
 
         public int Spawn(ServiceProcess process, bool finish)
         {

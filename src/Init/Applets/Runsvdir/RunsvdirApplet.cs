@@ -17,6 +17,8 @@ namespace Init.Applets.Runsvdir;
 /// started as "runsv" (see <see cref="RunsvProgram"/>), never a runsv found in PATH, so a mixed
 /// install cannot pick runit's by accident. SIGTERM exits at once, leaving the runsv processes.</item>
 /// </list>
+/// <c>INIT_RESTARTBACKOFF</c> (PID 1's <c>RestartBackoff</c> setting: <c>off</c> or <c>MIN MAX RESET</c>)
+/// is every service's crash-loop backoff, in both ways (runsv reads it too).
 /// Exit: 0 on SIGTERM, 111 on SIGHUP, 1 usage.
 /// </summary>
 public static class RunsvdirApplet

@@ -1,0 +1,157 @@
+using System.Text;
+using Init.Interop;
+using static Init.Interop.Consts;
+
+namespace Init.Supervision;
+
+/// <summary>Restart backoff of a crash loop: the first delay, its ceiling, and how long a run must last to reset it (all ms).</summary>
+public readonly record struct Backoff(long MinMs, long MaxMs, long ResetMs)
+{
+    public static readonly Backoff Default = new(1000, 60_000, 60_000);
+}
+
+/// <summary>
+/// How a service is stopped and restarted beyond runit: s6's <c>down-signal</c>, <c>timeout-kill</c>,
+/// <c>timeout-finish</c> (same names and meanings, except that a missing <c>timeout-finish</c> means no
+/// limit, as runit, where s6 means 5000 ms) and Init's <c>restart-backoff</c>. A directory with none
+/// of them gets <see cref="Runit"/>: exactly runsv's behaviour.
+/// </summary>
+public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, long TimeoutFinishMs, Backoff? Backoff)
+{
+    public static readonly ServicePolicy Runit = new(SIGTERM, 0, 0, null);
+
+    public const string DownSignalFile = "down-signal", TimeoutKillFile = "timeout-kill",
+        TimeoutFinishFile = "timeout-finish", BackoffFile = "restart-backoff";
+
+    /// <summary>Longest first line read; the largest accepted number of milliseconds (about 24 days).</summary>
+    private const int MaxBytes = 64;
+    public const long MaxMs = int.MaxValue;
+
+    /// <summary>
+    /// Reads the files of <paramref name="directory"/>; each invalid one is reported through
+    /// <paramref name="warn"/> ("timeout-kill: not a number of milliseconds: \"abc\": ignored") and its default used.
+    /// </summary>
+    /// <param name="backoff">The global default (<see cref="BackoffVariable"/>), which a <c>restart-backoff</c> file overrides.</param>
+    public static ServicePolicy Read(string directory, Action<string> warn, Supervision.Backoff? backoff = null)
+    {
+        var policy = Runit with { Backoff = backoff };
+        int dir = Sys.Open(directory, O_RDONLY | O_DIRECTORY);
+        if (dir < 0) return policy;
+        try
+        {
+            if (ReadLine(dir, DownSignalFile, warn) is { } signal)
+                policy = policy with { DownSignal = Valid(ParseSignal(signal), DownSignalFile, "not a signal name", signal, warn) ?? SIGTERM };
+            if (ReadLine(dir, TimeoutKillFile, warn) is { } kill)
+                policy = policy with { TimeoutKillMs = Valid(ParseMs(kill), TimeoutKillFile, "not a number of milliseconds", kill, warn) ?? 0 };
+            if (ReadLine(dir, TimeoutFinishFile, warn) is { } finish)
+                policy = policy with { TimeoutFinishMs = Valid(ParseMs(finish), TimeoutFinishFile, "not a number of milliseconds", finish, warn) ?? 0 };
+            if (ReadLine(dir, BackoffFile, warn) is { } text)
+            {
+                if (text == "off") policy = policy with { Backoff = null };
+                else if (ParseBackoff(text) is { } parsed) policy = policy with { Backoff = parsed };
+                else warn($"{BackoffFile}: not off or MIN MAX RESET in milliseconds: \"{Shown(text)}\": ignored");
+            }
+            return policy;
+        }
+        finally { Sys.Close(dir); }
+    }
+
+    private static T? Valid<T>(T? value, string file, string what, string text, Action<string> warn) where T : struct
+    {
+        if (value is null) warn($"{file}: {what}: \"{Shown(text)}\": ignored");
+        return value;
+    }
+
+    /// <summary>
+    /// The first line of a plain file in <paramref name="dir"/>, or null when there is none. Never
+    /// through a symlink (O_NOFOLLOW) nor from a FIFO or device (O_NONBLOCK, then regular files only).
+    /// </summary>
+    private static string? ReadLine(int dir, string name, Action<string> warn)
+    {
+        int fd = Sys.OpenAt(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+        {
+            if (Sys.Errno == ENOENT) return null;
+            warn(Sys.Errno == ELOOP ? $"{name}: a symlink (never followed): ignored" : $"{name}: unable to open: ignored");
+            return null;
+        }
+        try
+        {
+            if (Sys.Fstat(fd, out var st) < 0 || !st.IsRegular) { warn($"{name}: not a plain file: ignored"); return null; }
+            Span<byte> buffer = stackalloc byte[MaxBytes + 1];
+            int n = Sys.Read(fd, buffer);
+            if (n < 0) { warn($"{name}: unable to read: ignored"); return null; }
+            var bytes = buffer[..n];
+            int newline = bytes.IndexOf((byte)'\n');
+            if (newline >= 0) bytes = bytes[..newline];
+            else if (n > MaxBytes) { warn($"{name}: first line longer than {MaxBytes} bytes: ignored"); return null; }
+            return Encoding.Latin1.GetString(bytes).Trim(' ', '\t', '\r');
+        }
+        finally { Sys.Close(fd); }
+    }
+
+    /// <summary>The text as a warning quotes it: printable ASCII, at most 32 characters.</summary>
+    private static string Shown(string text)
+    {
+        var shown = new StringBuilder();
+        foreach (char c in text.Length > 32 ? text[..32] : text) shown.Append(c is >= ' ' and < '\x7f' && c != '"' ? c : '?');
+        return text.Length > 32 ? shown + "..." : shown.ToString();
+    }
+
+    /// <summary>Milliseconds as s6 writes them: decimal digits only, 0 = no limit, at most <see cref="MaxMs"/>.</summary>
+    public static long? ParseMs(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty || text.Length > 10) return null;
+        long value = 0;
+        foreach (char c in text)
+        {
+            if (c is < '0' or > '9') return null;
+            value = value * 10 + (c - '0');
+        }
+        return value <= MaxMs ? value : null;
+    }
+
+    /// <summary>
+    /// <c>MIN MAX RESET</c> in ms, separated by blanks, MIN &gt; 0 and MIN ≤ MAX; an empty file means
+    /// <see cref="Backoff.Default"/> (1 s doubling to 60 s, reset after 60 s of running).
+    /// </summary>
+    public static Supervision.Backoff? ParseBackoff(string text)
+    {
+        var fields = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length == 0) return Supervision.Backoff.Default;
+        if (fields.Length != 3) return null;
+        if (ParseMs(fields[0]) is not { } min || ParseMs(fields[1]) is not { } max || ParseMs(fields[2]) is not { } reset) return null;
+        return min > 0 && min <= max ? new Supervision.Backoff(min, max, reset) : null;
+    }
+
+    /// <summary>The environment variable through which PID 1 passes its RestartBackoff setting to runsvdir and runsv.</summary>
+    public const string BackoffVariable = "INIT_RESTARTBACKOFF";
+
+    /// <summary>The global setting's values: <c>off</c> (or empty: the variable unset) or <c>MIN MAX RESET</c>.</summary>
+    public static bool TryParseBackoffSetting(string? text, out Supervision.Backoff? backoff)
+    {
+        backoff = null;
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text) || text == "off") return true;
+        backoff = ParseBackoff(text);
+        return backoff is not null;
+    }
+
+    private static readonly (string Name, int Signo)[] Signals =
+    [
+        ("HUP", SIGHUP), ("INT", SIGINT), ("QUIT", SIGQUIT), ("KILL", SIGKILL), ("USR1", SIGUSR1), ("USR2", SIGUSR2),
+        ("ALRM", SIGALRM), ("TERM", SIGTERM), ("CONT", SIGCONT), ("STOP", SIGSTOP), ("TSTP", SIGTSTP),
+        ("TTIN", SIGTTIN), ("TTOU", SIGTTOU), ("WINCH", SIGWINCH), ("PWR", SIGPWR), ("URG", SIGURG), ("IO", SIGIO),
+        ("XCPU", SIGXCPU), ("XFSZ", SIGXFSZ), ("VTALRM", SIGVTALRM), ("PROF", SIGPROF), ("SYS", SIGSYS),
+        ("ABRT", SIGABRT), ("PIPE", SIGPIPE),
+    ];
+
+    /// <summary>A signal as s6 reads <c>down-signal</c>: a name with or without <c>SIG</c> (HUP, SIGHUP), or its number.</summary>
+    public static int? ParseSignal(string text)
+    {
+        if (ParseMs(text) is { } number) return number is >= 1 and <= 64 ? (int)number : null;
+        string name = text.StartsWith("SIG", StringComparison.Ordinal) ? text[3..] : text;
+        foreach (var (n, signo) in Signals) if (n == name) return signo;
+        return null;
+    }
+}
