@@ -21,6 +21,21 @@ public static class FdLimit
     /// <summary>The soft limit now in force, for messages that name it.</summary>
     public static ulong Current => Sys.GetRlimit(RLIMIT_NOFILE, out var l) == 0 ? l.Current : 0;
 
+    /// <summary>
+    /// Whether this process is out of descriptors now: a pipe (two, as the runtime's own signal pipe
+    /// needs) cannot be made. For failures that carry no errno, such as the runtime's type initialisers.
+    /// </summary>
+    public static bool Exhausted()
+    {
+        if (Sys.Pipe(out int r, out int w) == 0)
+        {
+            Sys.Close(r);
+            Sys.Close(w);
+            return false;
+        }
+        return Sys.Errno == EMFILE;
+    }
+
     /// <summary>Raises this process's limit as far as it may go; false (limits unchanged) when it cannot.</summary>
     public static bool Raise()
     {

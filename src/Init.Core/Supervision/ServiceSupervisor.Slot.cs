@@ -125,15 +125,32 @@ public sealed partial class ServiceSupervisor
         public void Signal(int pid, int signo) => Sys.Kill(pid, signo);
 
         private bool _dirty;
+        private bool _publishFailing;          // warned once; the retries stay quiet until a write succeeds
+        private EventLoop.Timer? _publishRetry;
 
         /// <summary>Marks the files stale; <see cref="Flush"/> writes them once the event is handled.</summary>
         public void Publish(ServiceProcess process) => _dirty = true;
 
+        /// <summary>
+        /// Writes the files if stale. A failed write (out of descriptors, a full disk) is retried on a
+        /// timer, not only at the next state change, or sv would show a stale state meanwhile.
+        /// </summary>
         public void Flush()
         {
             if (!_dirty) return;
             _dirty = false;
-            Files.Publish(Process.Status, Process.Want == Want.Exit, (message, errno) => _owner._diag.Warn(message, errno));
+            if (Files.Publish(Process.Status, Process.Want == Want.Exit, WarnOnce))
+            {
+                _publishFailing = false;
+                return;
+            }
+            _publishFailing = _dirty = true;
+            _publishRetry ??= _owner._loop.After(RetryAfterFailureMs, () => { _publishRetry = null; _owner.Guarded(Flush); });
+        }
+
+        private void WarnOnce(string message, int errno)
+        {
+            if (!_publishFailing) _owner._diag.Warn(message, errno);
         }
 
         public void WakeAt(long monotonicMs)
@@ -145,6 +162,7 @@ public sealed partial class ServiceSupervisor
         public void Dispose(EventLoop loop)
         {
             _wake?.Cancel();
+            _publishRetry?.Cancel();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
             Files.Dispose();
         }

@@ -119,10 +119,12 @@ public sealed class SuperviseDirectory : IDisposable
 
     /// <summary>
     /// Writes pid and identity (when the pid changed), stat (when its text changed) and status,
-    /// the runit files each through *.new and rename. Failures warn and are retried on the next change.
+    /// the runit files each through *.new and rename. False after a failure (warned): the caller
+    /// publishes again later, and what is then written is the state at that time.
     /// </summary>
-    public void Publish(StatusRecord status, bool wantExit, Action<string, int> warn)
+    public bool Publish(StatusRecord status, bool wantExit, Action<string, int> warn)
     {
+        bool ok = true;
         if (status.Pid != _lastPid)
         {
             string pidText = status.Pid != 0 ? status.Pid + "\n" : "";
@@ -135,12 +137,17 @@ public sealed class SuperviseDirectory : IDisposable
                 // its fast path (Adoption then checks start time and working directory instead).
                 if (status.Pid != 0 && ProcessIdentity.Of(status.Pid) is { } identity) Overwrite(IdentityFile, identity.ToString(), warn);
             }
+            else ok = false;
         }
         string stat = status.StatText(wantExit);
-        if (stat != _lastStat && Replace("stat", Encoding.ASCII.GetBytes(stat), warn)) _lastStat = stat;
+        if (stat != _lastStat)
+        {
+            if (Replace("stat", Encoding.ASCII.GetBytes(stat), warn)) _lastStat = stat;
+            else ok = false;
+        }
         Span<byte> record = stackalloc byte[StatusRecord.Size];
         status.Write(record);
-        Replace("status", record, warn);
+        return Replace("status", record, warn) && ok;
     }
 
     /// <summary>Writes <paramref name="content"/> over the start of the file, no truncation (contents of one length stay whole).</summary>

@@ -110,9 +110,7 @@ public sealed class SupervisionEngine : IDisposable
     private void Report(string name, string message, int errno)
     {
         var diag = new Diagnostics($"runsv {name}");
-        if (errno is EMFILE or ENFILE)
-            diag.Warn($"{message}: {ErrorText.Of(errno)} (the limit is {FdLimit.Current} open files; raise it with ulimit -n before starting runsvdir)");
-        else if (errno != 0) diag.Warn(message, errno);
+        if (errno != 0) diag.Warn(message, errno);
         else diag.Warn(message);
     }
 

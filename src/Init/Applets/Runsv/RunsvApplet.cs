@@ -35,7 +35,8 @@ public static class RunsvApplet
             return 111;
         }
 
-        using var loop = new EventLoop();
+        using var loop = EventLoop.Open(diag, SIGTERM);
+        if (loop is null) return 111;
         using var supervisor = new ServiceSupervisor(".", loop, diag);
         int exitCode = 0;
         supervisor.Finished = loop.Stop;
