@@ -11,6 +11,8 @@ public sealed partial class LogDirectory
 {
     private ProcessorStep _processorStep = ProcessorStep.None;
     private int _processorStatus;
+    private EventLoop.Timer? _processorRetry;
+    private bool _noMoreProcessors;       // exiting: a failed processor is not run again, its .u stays
 
     private enum ProcessorStep { None, Running, Finishing, Retrying }
 
@@ -73,6 +75,7 @@ public sealed partial class LogDirectory
     private void StartProcessor()
     {
         if (Config.Processor is null || _saved is null) return;
+        if (_noMoreProcessors) { report.Info($"exiting, not processed: {Name}/{_saved}"); return; }
         report.Info($"processing: {Name}/{_saved}");
         // Never through a symlink: the processor's files are the directory's own (.t and newstate made afresh).
         const int Read = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
@@ -119,6 +122,11 @@ public sealed partial class LogDirectory
         if (_processorStep == ProcessorStep.None || _saved is null) return true;
         string unprocessed = _saved, temp = _saved[..26] + "t", done = _saved[..26] + "s";
         bool ok = WaitStatus.Succeeded(_processorStatus);
+        if (!ok && _noMoreProcessors)
+        {
+            GiveUpProcessor();
+            return true;
+        }
         if (!ok)
         {
             report.WarnX("processor failed, restart", Name);
@@ -126,8 +134,9 @@ public sealed partial class LogDirectory
             // runit restarts at once, and spins on a processor that always fails; we pause 3 s.
             // Meanwhile the processor counts as running: the next rotation waits, and so does input.
             _processorStep = ProcessorStep.Retrying;
-            loop.After(ProcessorRetryMs, () =>
+            _processorRetry = loop.After(ProcessorRetryMs, () =>
             {
+                _processorRetry = null;
                 _processorStep = ProcessorStep.None;
                 StartProcessor();
                 if (!ProcessorRunning) Wake?.Invoke();
@@ -141,6 +150,27 @@ public sealed partial class LogDirectory
         report.Info($"processed: {Name}/{done}");
         _processorStep = ProcessorStep.None;
         return true;
+    }
+
+    /// <summary>
+    /// SIGTERM: a running processor is waited for, but one that fails is not run again (runit's
+    /// svlogd restarts it forever, so a processor that always fails keeps it from ever exiting).
+    /// Its archive stays <c>.u</c>, and later rotations keep theirs unprocessed too: nothing is lost.
+    /// </summary>
+    public void StopProcessing()
+    {
+        _noMoreProcessors = true;
+        if (_processorStep != ProcessorStep.Retrying) return;
+        _processorRetry?.Cancel();
+        _processorRetry = null;
+        GiveUpProcessor();
+    }
+
+    private void GiveUpProcessor()
+    {
+        Sys.UnlinkAt(_fdDir, _saved![..26] + "t");
+        report.WarnX("processor failed, exiting with it unprocessed", $"{Name}/{_saved}");
+        _processorStep = ProcessorStep.None;
     }
 
     /// <summary>For shutdown: true once no processor runs or is left to finish (retrying a paused finish).</summary>

@@ -8,8 +8,8 @@ public sealed class LogReporter(bool verbose)
 {
     public bool Verbose { get; } = verbose;
 
-    public void Pause(string what, string dir, int errno) => Output.Err($"svlogd: pausing: {what}: {dir}: {ErrorText.Of(errno)}\n");
-    public void Warn(string what, string subject, int errno) => Output.Err($"svlogd: warning: {what}: {subject}: {ErrorText.Of(errno)}\n");
+    public void Pause(string what, string dir, int errno) => Output.Err($"svlogd: pausing: {what}: {dir}: {Diagnostics.Text(errno)}\n");
+    public void Warn(string what, string subject, int errno) => Output.Err($"svlogd: warning: {what}: {subject}: {Diagnostics.Text(errno)}\n");
     public void WarnX(string what, string subject) => Output.Err($"svlogd: warning: {what}: {subject}\n");
     public void Info(string text) { if (Verbose) Output.Err($"svlogd: info: {text}\n"); }
 }

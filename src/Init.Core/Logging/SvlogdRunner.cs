@@ -30,7 +30,13 @@ public sealed class SvlogdRunner(SvlogdOptions options, string[] names, EventLoo
         _router = new LineRouter(options, _dirs);
         Sys.SetNonBlocking(0, true);
         _stdinIsFile = Sys.Stat("/proc/self/fd/0", out var st) == 0 && !st.IsFifo && (st.Mode & 0xF000) is 0x8000 or 0x6000;
-        loop.OnSignal(SIGTERM, _ => { _report.Info("sigterm received."); _exitAsap = true; Pump(); });
+        loop.OnSignal(SIGTERM, _ =>
+        {
+            _report.Info("sigterm received.");
+            _exitAsap = true;
+            foreach (var dir in _dirs) dir.StopProcessing();
+            Pump();
+        });
         loop.OnSignal(SIGALRM, _ => { _report.Info("sigalarm received."); _rotateAsap = true; Pump(); });
         loop.OnSignal(SIGHUP, _ => { _report.Info("sighangup received."); _reopenAsap = true; Pump(); });
         ScheduleTimeouts();

@@ -41,6 +41,32 @@ public sealed unsafe class EventLoop : IDisposable
         AddToEpoll(_signalRead);
     }
 
+    /// <summary>
+    /// A loop with <paramref name="signals"/> routed to it (their handlers are set later with
+    /// <see cref="OnSignal"/>), or null after a fatal message when the process has too few descriptors
+    /// for it: the loop needs three, and the runtime's signal handling two more on the first
+    /// registration, which fails inside a type initialiser with no errno to tell why.
+    /// </summary>
+    public static EventLoop? Open(Diagnostics diag, params int[] signals)
+    {
+        EventLoop? loop = null;
+        try
+        {
+            // The runtime keeps /dev/urandom open from the first string hash on: taken now, it cannot
+            // take the last free descriptor later, when a supervisor needs it to write its status.
+            _ = "init".GetHashCode();
+            loop = new EventLoop();
+            foreach (int signo in signals) loop.OnSignal(signo, _ => { });
+            return loop;
+        }
+        catch (Exception) when (FdLimit.Exhausted())
+        {
+            diag.Fatal("unable to set up the event loop and signal handling", EMFILE);
+            loop?.Dispose();
+            return null;
+        }
+    }
+
     public long Now => Sys.MonotonicMs();
 
     // ---- descriptors -------------------------------------------------------------------

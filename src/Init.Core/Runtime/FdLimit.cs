@@ -22,15 +22,18 @@ public static class FdLimit
     public static ulong Current => Sys.GetRlimit(RLIMIT_NOFILE, out var l) == 0 ? l.Current : 0;
 
     /// <summary>
-    /// A supervisor's warning about a failed call: with the limit named when descriptors ran out
-    /// (EMFILE, ENFILE), wherever in setting up or publishing supervise/ that happened.
+    /// Whether this process is out of descriptors now: a pipe (two, as the runtime's own signal pipe
+    /// needs) cannot be made. For failures that carry no errno, such as the runtime's type initialisers.
     /// </summary>
-    public static void Warn(Diagnostics diag, string message, int errno)
+    public static bool Exhausted()
     {
-        if (errno is EMFILE or ENFILE)
-            diag.Warn($"{message}: {ErrorText.Of(errno)} (the limit is {Current} open files; raise it with ulimit -n before starting runsvdir)");
-        else if (errno != 0) diag.Warn(message, errno);
-        else diag.Warn(message);
+        if (Sys.Pipe(out int r, out int w) == 0)
+        {
+            Sys.Close(r);
+            Sys.Close(w);
+            return false;
+        }
+        return Sys.Errno == EMFILE;
     }
 
     /// <summary>Raises this process's limit as far as it may go; false (limits unchanged) when it cannot.</summary>

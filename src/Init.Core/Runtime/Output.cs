@@ -31,8 +31,14 @@ public sealed class Diagnostics(string prefix)
     public string Prefix { get; } = prefix;
 
     public void Warn(string message) => Output.Err($"{Prefix}: warning: {message}\n");
-    public void Warn(string message, int errno) => Output.Err($"{Prefix}: warning: {message}: {ErrorText.Of(errno)}\n");
+    /// <summary>A warning about a failed call; errno 0 (none to name) prints the message alone.</summary>
+    public void Warn(string message, int errno) => Output.Err(errno == 0 ? $"{Prefix}: warning: {message}\n" : $"{Prefix}: warning: {message}: {Text(errno)}\n");
     public void Info(string message) => Output.Err($"{Prefix}: info: {message}\n");
     public void Fatal(string message) => Output.Err($"{Prefix}: fatal: {message}\n");
-    public void Fatal(string message, int errno) => Output.Err($"{Prefix}: fatal: {message}: {ErrorText.Of(errno)}\n");
+    public void Fatal(string message, int errno) => Output.Err($"{Prefix}: fatal: {message}: {Text(errno)}\n");
+
+    /// <summary>runit's error text; out of descriptors, also the limit and what to do about it (EMFILE alone says neither).</summary>
+    public static string Text(int errno) => errno == Consts.EMFILE
+        ? $"{ErrorText.Of(errno)} (the limit is {FdLimit.Current} open files; raise it with ulimit -n)"
+        : ErrorText.Of(errno);
 }

@@ -48,6 +48,9 @@ public static unsafe class Spawner
     public static int Spawn(SpawnRequest request, out int pid)
     {
         pid = 0;
+        // The child needs a pidfd to be watched and its supervisor one more to publish its state:
+        // short of two free descriptors it is not started (reported and retried), never unwatched.
+        if (FdLimit.Exhausted()) return EMFILE;
         byte* attr = stackalloc byte[SpawnAttrSize];
         byte* actions = stackalloc byte[FileActionsSize];
         byte* mask = stackalloc byte[SigsetSize];

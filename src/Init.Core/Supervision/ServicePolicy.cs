@@ -1,5 +1,6 @@
 using System.Text;
 using Init.Interop;
+using Init.Runtime;
 using static Init.Interop.Consts;
 
 namespace Init.Supervision;
@@ -72,7 +73,7 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         if (fd < 0)
         {
             if (Sys.Errno == ENOENT) return null;
-            warn(Sys.Errno == ELOOP ? $"{name}: a symlink (never followed): ignored" : $"{name}: unable to open: ignored");
+            warn(Sys.Errno == ELOOP ? $"{name}: a symlink (never followed): ignored" : $"{name}: unable to open, ignored: {Diagnostics.Text(Sys.Errno)}");
             return null;
         }
         try

@@ -43,7 +43,7 @@ public sealed partial class ServiceSupervisor
         private void PublishWaiting(List<string> waiting)
         {
             if (waiting.Count == 0 && Sys.Stat(Path.Combine(Directory, ServiceDependencies.Directory), out _) < 0) return;
-            Files.PublishOwn(SuperviseDirectory.WaitingFile, waiting.Count == 0 ? "" : string.Join(' ', waiting) + "\n", (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
+            Files.PublishOwn(SuperviseDirectory.WaitingFile, waiting.Count == 0 ? "" : string.Join(' ', waiting) + "\n", _owner._diag.Warn);
         }
 
         /// <summary>The path of a cycle from <paramref name="first"/> back to this service ("a -> b -> a"), or null.</summary>

@@ -21,7 +21,7 @@ public sealed partial class ServiceSupervisor
             int status = Process.LastStatus;
             string text = status == ServiceProcess.UnknownStatus ? "unknown\n"
                 : WaitStatus.Signaled(status) ? $"signal {WaitStatus.TermSignal(status)}\n" : $"exit {WaitStatus.ExitCode(status)}\n";
-            if (Files.PublishOwn(LastExitFile, text, (message, errno) => FdLimit.Warn(_owner._diag, message, errno))) _exitsPublished = Process.Exits;
+            if (Files.PublishOwn(LastExitFile, text, _owner._diag.Warn)) _exitsPublished = Process.Exits;
         }
     }
 }

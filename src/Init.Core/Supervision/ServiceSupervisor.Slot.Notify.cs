@@ -36,7 +36,7 @@ public sealed partial class ServiceSupervisor
             {
                 string name = $"init/notify/{Sys.GetPid()}/{++s_sockets}";
                 int fd = Sys.AbstractDatagramSocket(name);
-                if (fd < 0) { FdLimit.Warn(_owner._diag, $"unable to open the socket for {Prefix}{NotifySocketFile}", Sys.Errno); return null; }
+                if (fd < 0) { _owner._diag.Warn($"unable to open the socket for {Prefix}{NotifySocketFile}", Sys.Errno); return null; }
                 _notifySocket = fd;
                 _notifyName = "@" + name;
                 _owner._loop.Watch(fd, () => _owner.Guarded(OnNotifyDatagrams));

@@ -32,7 +32,7 @@ public sealed partial class ServiceSupervisor
             int n = Sys.ReadFile(Path.Combine(Directory, NotificationFile), text);
             if (n < 0)
             {
-                if (Sys.Errno != ENOENT) FdLimit.Warn(_owner._diag, $"unable to read {Prefix}{NotificationFile}", Sys.Errno);
+                if (Sys.Errno != ENOENT) _owner._diag.Warn($"unable to read {Prefix}{NotificationFile}", Sys.Errno);
                 return null;
             }
             ReadOnlySpan<byte> digits = text[..n].TrimEnd("\n\t "u8);
@@ -43,7 +43,7 @@ public sealed partial class ServiceSupervisor
             }
             if (Sys.Pipe(out int readEnd, out int writeEnd, nonBlocking: true) < 0)
             {
-                FdLimit.Warn(_owner._diag, $"unable to create a pipe for {Prefix}{NotificationFile}", Sys.Errno);
+                _owner._diag.Warn($"unable to create a pipe for {Prefix}{NotificationFile}", Sys.Errno);
                 return null;
             }
             _declares = true;
@@ -100,7 +100,7 @@ public sealed partial class ServiceSupervisor
                 _ => "",
             };
             if (text.Length > 0 && _statusText is not null) text += $"status {_statusText}\n";
-            Files.PublishOwn(SuperviseDirectory.ReadinessFile, text, (message, errno) => FdLimit.Warn(_owner._diag, message, errno));
+            Files.PublishOwn(SuperviseDirectory.ReadinessFile, text, _owner._diag.Warn);
         }
 
         /// <summary>What the previous supervisor published for <paramref name="pid"/>: a ready process stays ready; one still starting cannot be heard any more.</summary>

@@ -152,21 +152,37 @@ public sealed partial class ServiceSupervisor
         public void Signal(int pid, int signo) => Sys.Kill(pid, signo);
 
         private bool _dirty;
+        private bool _publishFailing;          // warned once; the retries stay quiet until a write succeeds
+        private EventLoop.Timer? _publishRetry;
 
         /// <summary>Marks the files stale; <see cref="Flush"/> writes them once the event is handled.</summary>
         public void Publish(ServiceProcess process) => _dirty = true;
 
+        /// <summary>
+        /// Writes the files if stale. A failed write (out of descriptors, a full disk) is retried on a
+        /// timer, not only at the next state change, or sv would show a stale state meanwhile.
+        /// </summary>
         public void Flush()
         {
             if (!_dirty) return;
             _dirty = false;
-            Action<string, int> warn = (message, errno) => FdLimit.Warn(_owner._diag, message, errno);
             // Before the status: whoever sees the new pid there finds its readiness already written.
             PublishReadiness();
             PublishLastExit();
-            Files.Publish(Process.Status, Process.Want == Want.Exit, warn);
-            // Only for a service with a backoff: a runit directory's supervise/ keeps runit's files.
-            if (Policy.Backoff is not null || Process.RestartDelayMs != 0) Files.PublishOwn(SuperviseDirectory.RestartFile, RestartText(), warn);
+            if (Files.Publish(Process.Status, Process.Want == Want.Exit, WarnOnce))
+            {
+                _publishFailing = false;
+                // Only for a service with a backoff: a runit directory's supervise/ keeps runit's files.
+                if (Policy.Backoff is not null || Process.RestartDelayMs != 0) Files.PublishOwn(SuperviseDirectory.RestartFile, RestartText(), _owner._diag.Warn);
+                return;
+            }
+            _publishFailing = _dirty = true;
+            _publishRetry ??= _owner._loop.After(RetryAfterFailureMs, () => { _publishRetry = null; _owner.Guarded(Flush); });
+        }
+
+        private void WarnOnce(string message, int errno)
+        {
+            if (!_publishFailing) _owner._diag.Warn(message, errno);
         }
 
         /// <summary>supervise/restart: the backoff's delay, when ./run starts next (0: no start waiting), the restart count.</summary>
@@ -188,6 +204,7 @@ public sealed partial class ServiceSupervisor
             _wake?.Cancel();
             StopListening();
             CloseNotifySocket();
+            _publishRetry?.Cancel();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
             Files.Dispose();
         }

@@ -141,10 +141,12 @@ public sealed class SuperviseDirectory : IDisposable
 
     /// <summary>
     /// Writes pid and identity (when the pid changed), stat (when its text changed) and status,
-    /// the runit files each through *.new and rename. Failures warn and are retried on the next change.
+    /// the runit files each through *.new and rename. False after a failure (warned): the caller
+    /// publishes again later, and what is then written is the state at that time.
     /// </summary>
-    public void Publish(StatusRecord status, bool wantExit, Action<string, int> warn)
+    public bool Publish(StatusRecord status, bool wantExit, Action<string, int> warn)
     {
+        bool ok = true;
         if (status.Pid != _lastPid)
         {
             string pidText = status.Pid != 0 ? status.Pid + "\n" : "";
@@ -157,12 +159,17 @@ public sealed class SuperviseDirectory : IDisposable
                 // its fast path (Adoption then checks start time and working directory instead).
                 if (status.Pid != 0 && ProcessIdentity.Of(status.Pid) is { } identity) Overwrite(IdentityFile, identity.ToString(), warn);
             }
+            else ok = false;
         }
         string stat = status.StatText(wantExit);
-        if (stat != _lastStat && Replace("stat", Encoding.ASCII.GetBytes(stat), warn)) _lastStat = stat;
+        if (stat != _lastStat)
+        {
+            if (Replace("stat", Encoding.ASCII.GetBytes(stat), warn)) _lastStat = stat;
+            else ok = false;
+        }
         Span<byte> record = stackalloc byte[StatusRecord.Size];
         status.Write(record);
-        Replace("status", record, warn);
+        return Replace("status", record, warn) && ok;
     }
 
     public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting", RestartFile = "restart";

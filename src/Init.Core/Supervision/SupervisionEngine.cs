@@ -107,7 +107,7 @@ public sealed class SupervisionEngine : IDisposable
         supervisor.Start();
     }
 
-    private static void Report(string name, string message, int errno) => FdLimit.Warn(new Diagnostics($"runsv {name}"), message, errno);
+    private static void Report(string name, string message, int errno) => new Diagnostics($"runsv {name}").Warn(message, errno);
 
     /// <summary>A supervisor has ended (after x) or failed: its resources go, and a scan soon brings it back if it is still listed.</summary>
     private void End(ServiceSupervisor supervisor, Entry? entry = null)

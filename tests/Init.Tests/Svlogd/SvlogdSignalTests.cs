@@ -84,4 +84,46 @@ public sealed class SvlogdSignalTests
         p.StandardInput.Close();
         Assert.That(p.WaitForExit(5000));
     }
+
+    [TestCase("exit 1", 1_500)]
+    [TestCase("sleep 1; exit 1", 2_500)]
+    [CancelAfter(30_000)]
+    public void Term_ends_svlogd_while_its_processor_keeps_failing_within_a_bound_and_keeps_every_line_read(string processor, int boundMs)
+    {
+        using var dir = new TempDirectory();
+        dir.Write("log/config", "s2000\nn0\n!sh ./proc\n");
+        dir.Write("log/proc", processor + "\n");
+        const int Lines = 3000;   // ~14 KB: rotations every 2 KB, the second waits for the failing processor
+        dir.Write("input", string.Concat(Enumerable.Range(1, Lines).Select(i => i + "\n")));
+        // One open file shared by svlogd and the cat after it: what svlogd did not read, cat copies to "rest".
+        string script = $"exec 3<input; {Binary.Applet("svlogd")} log <&3 & echo $!; wait $!; echo exit=$? >&2; cat <&3 >rest";
+        var info = new ProcessStartInfo("/bin/sh", ["-c", script])
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
+        using var p = Process.Start(info)!;
+        var stderr = new System.Text.StringBuilder();
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Append(e.Data).Append('\n'); };
+        p.BeginErrorReadLine();
+        string svlogd = p.StandardOutput.ReadLine()!;
+        string Stderr() { lock (stderr) return stderr.ToString(); }
+        try
+        {
+            Assert.That(Run.Until(() => Stderr().Contains("svlogd: warning: processor failed, restart: log\n"), 15_000), Is.True, Stderr());
+
+            var clock = Stopwatch.StartNew();
+            Run.Command("/bin/kill", "-TERM", svlogd);
+            Assert.That(Run.Until(() => Stderr().Contains("exit="), boundMs), Is.True, $"svlogd still running {boundMs} ms after TERM:\n{Stderr()}");
+            TestContext.Out.WriteLine($"exited {clock.ElapsedMilliseconds} ms after TERM");
+
+            Assert.That(Run.WaitForExit(p, 5000), Is.Not.Null);
+            Assert.That(Stderr(), Does.Contain("exit=0\n"));
+            Assert.That(Directory.GetFiles(dir["log"], "@*.u"), Is.Not.Empty, "what was not processed stays unprocessed");
+            Assert.That(Directory.GetFiles(dir["log"], "@*.t"), Is.Empty, "no processor leftovers");
+            var lines = LogDirectorySnapshot.Lines(dir["log"]).Concat(File.ReadAllLines(dir["rest"])).ToList();
+            Assert.That(lines, Is.EqualTo(Enumerable.Range(1, Lines).Select(i => i.ToString())), "every line read is kept, in order");
+        }
+        finally
+        {
+            if (!p.HasExited) Run.Command("/bin/kill", "-9", svlogd);
+        }
+    }
 }

@@ -13,7 +13,8 @@ public static class RunsvApplet
 {
     public static int Run(string name, string[] args)
     {
-        if (args.Length != 1 || args[0].StartsWith('-'))
+        // No options, as runit's runsv: "-dash" and "--" are directories (runsvdir passes any name).
+        if (args.Length != 1)
         {
             // runit prints argv[0] as given, and a blank line ("usage: /usr/bin/runsv dir\n\n").
             Output.Err($"usage: {Environment.GetCommandLineArgs()[0]} dir\n\n");
@@ -36,7 +37,8 @@ public static class RunsvApplet
             return 111;
         }
 
-        using var loop = new EventLoop();
+        using var loop = EventLoop.Open(diag, SIGTERM);
+        if (loop is null) return 111;
         using var supervisor = new ServiceSupervisor(".", loop, diag, siblings);
         int exitCode = 0;
         supervisor.Finished = loop.Stop;

@@ -16,8 +16,6 @@ public static class EngineMode
 {
     public static void Run(EventLoop loop, string directory, bool successor, int stderr, Action<string, string, int> warn, Diagnostics diag, Action<int> exit)
     {
-        // A few descriptors per service: thousands of services need more than the usual 1024.
-        if (!FdLimit.Raise()) diag.Warn("unable to raise the open file limit", Sys.Errno);
         using var engine = new SupervisionEngine(loop, directory, warn);
         engine.Stopped = loop.Stop;
         void StopAll(int code)

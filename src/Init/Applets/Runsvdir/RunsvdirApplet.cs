@@ -53,7 +53,11 @@ public static class RunsvdirApplet
             mode = "engine";
         }
 
-        using var loop = new EventLoop();
+        // A few descriptors per service: thousands of services need more than the usual 1024 (and
+        // the loop's own need them too, so raised before it is made).
+        if (mode != "process" && !FdLimit.Raise()) diag.Warn("unable to raise the open file limit", Sys.Errno);
+        using var loop = EventLoop.Open(diag, SIGTERM, SIGHUP);
+        if (loop is null) return 111;
         int exitCode = 0;
         loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
         // A successor of an engine with a readproctitle log needs a stderr that outlives us.

@@ -1,5 +1,6 @@
 using System.Text;
 using Init.Logging;
+using static Init.Interop.Consts;
 using Init.Runtime;
 
 namespace Init.Applets.Svlogd;
@@ -49,7 +50,8 @@ public static class SvlogdApplet
         // runit's limits: at least one directory; the buffer must hold a whole matched line.
         if (dirs.Length == 0 || options.BufferLength <= options.LineMax || options.LineMax > 1 << 20) return UsageError(name);
 
-        using var loop = new EventLoop();
+        using var loop = EventLoop.Open(new Diagnostics("svlogd"), SIGTERM, SIGALRM, SIGHUP);
+        if (loop is null) return 111;
         var runner = new SvlogdRunner(options, dirs, loop);
         loop.HandlerFailed = e => Output.Err($"svlogd: warning: internal error: {e.Message}\n");
         if (!runner.Start()) return 111;
