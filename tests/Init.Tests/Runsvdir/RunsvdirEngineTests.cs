@@ -439,7 +439,8 @@ public class RunsvdirEngineTests
 
             File.Delete(temp["service/web"]);
             Assert.That(Run.Until(() => Procs.Ended(webPid), 5_000), Is.True, "the removed service was stopped");
-            Assert.That(StatusRecord.TryRead(File.ReadAllBytes(temp["sv/web/supervise/status"]), out var last) && last.State == RunState.Down, Is.True,
+            // The process is gone a moment before its supervisor has reaped it and written the status.
+            Assert.That(Run.Until(() => StatusRecord.TryRead(File.ReadAllBytes(temp["sv/web/supervise/status"]), out var last) && last.State == RunState.Down, 5_000), Is.True,
                 "the final down status is in the service's own directory");
 
             // Messages go to the readproctitle log, shown in ps.
