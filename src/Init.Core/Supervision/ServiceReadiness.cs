@@ -30,9 +30,7 @@ public static class ServiceReadiness
     /// <summary>Running (state run, a pid) and ready: what a dependent waits for.</summary>
     public static bool Up(string serviceDirectory)
     {
-        Span<byte> record = stackalloc byte[StatusRecord.Size + 1];
-        int n = Sys.ReadFile(Path.Combine(serviceDirectory, "supervise", "status"), record);
-        return n > 0 && StatusRecord.TryRead(record[..n], out var status) && status is { State: RunState.Run, Pid: > 0 }
-            && Ready(serviceDirectory, (uint)status.Pid);
+        return SuperviseClient.ReadStatus(Path.Combine(serviceDirectory, "supervise"), out var status, out _) == 0
+            && status is { State: RunState.Run, Pid: > 0 } && Ready(serviceDirectory, (uint)status.Pid);
     }
 }
