@@ -114,6 +114,8 @@ public sealed class SvSession(SvCommand command, bool lsb)
         if (pid == 0 && Want == 'u') _out.Append(", want up");
         if (pid != 0 && Want == 'd') _out.Append(", want down");
         if (pid != 0 && TermSent) _out.Append(", got TERM");
+        // Init's restart limit (never for a runit service: only its supervisor writes the file).
+        if (pid == 0 && SuperviseClient.IsFailed("supervise")) _out.Append(", failed");
         return pid != 0 ? 1 : 2;
     }
 
@@ -171,8 +173,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
             {
                 case 'x': return 0;
                 case 'u':
-                    if (pid == 0 || State != 1) return 0;
-                    if (!Ready() || !CheckScript()) return 0;
+                    if (State != 1 || !ServiceReadiness.Up(".", pid) || !CheckScript()) return 0;
                     break;
                 case 'd':
                     if (pid != 0 || State != 0) return 0;
@@ -180,7 +181,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
                 case 't':
                 case 'k':
                     if (pid == 0 && Want == 'd') break;
-                    if (StartTai > StatusTai || pid == 0 || TermSent || !Ready() || !CheckScript()) return 0;
+                    if (StartTai > StatusTai || TermSent || !ServiceReadiness.Up(".", pid) || !CheckScript()) return 0;
                     break;
                 case 'o':
                     if ((pid == 0 && StartTai > StatusTai) || (pid != 0 && Want != 'd')) return 0;
@@ -198,9 +199,6 @@ public sealed class SvSession(SvCommand command, bool lsb)
         Flush("\n");
         return 1;
     }
-
-    /// <summary>Init's readiness (notification-fd, notify-socket) of the running pid; cwd is the service directory.</summary>
-    private bool Ready() => ServiceReadiness.Ready(".", Pid);
 
     /// <summary>
     /// <c>./check</c> decides readiness: absent = ready; run with stdout closed; exit 0 = ready. As

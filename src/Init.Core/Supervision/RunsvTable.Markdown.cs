@@ -34,7 +34,9 @@ public static partial class RunsvTable
         (Op.LaunchFinish, "spawn `./finish`", "spawn `./finish`: paused and got-TERM cleared, publish; a failed spawn is an exit with 111"),
         (Op.Reconcile, "loop top", "the loop top (below): start `./run` or `./finish` when due"),
         (Op.ArmFinishKill, "arm timeout-finish", "with `timeout-finish` N > 0: KILL `./finish` if it still runs N ms from now"),
-        (Op.NoteExit, "backoff", "with `restart-backoff`: an exit while wanted up, without TERM sent, after a run shorter than RESET doubles the restart delay (MIN at first, at most MAX); any other exit clears it. Without the file, nothing"),
+        (Op.Ready, "ready", "a oneshot's `up` succeeded: ready, the restart delay cleared"),
+        (Op.Rerun, "rerun", "an up oneshot runs `down`, then `up` again"),
+        (Op.NoteExit, "backoff, deaths", "with `restart-backoff`: an exit while wanted up, without TERM sent, after a run shorter than RESET doubles the restart delay (MIN at first, at most MAX); any other exit clears it. With `restart-limit` DEATHS WINDOW: such an exit is a death, and DEATHS of them within WINDOW ms make the service failed (want down; `u` clears it). Without the files, nothing"),
     ];
 
     private static string Label(Op op) => Array.Find(Glossary, g => g.Op == op).Label ?? throw new ArgumentOutOfRangeException(nameof(op));
@@ -132,7 +134,20 @@ public static partial class RunsvTable
             """);
         foreach (var (finish, service, logger) in LoopTop)
             md.Append($"| {(finish ? "`./finish`" : "`./run`")} | {Describe(service)} | {Describe(logger)} |\n");
-        md.Append("""
+        md.Append($"""
+
+            ## Oneshots
+
+            Beyond runsv, a service whose `type` is `oneshot` (s6-rc's) runs `up` where `./run` would
+            start and `down` where `./finish` would; an `up` that exits 0 leaves the service up with no
+            process (state run, pid 0), any other exit is `./run`'s exit without `./finish`. The control
+            bytes are the service's cells above (an up oneshot has no child), except `t`.
+
+            | event | steps |
+            |---|---|
+            | `up` exited 0 | {Describe(OneshotUp)} |
+            | loop top, up and not wanted up (or rerun) | with `down`: {Describe(OneshotStop(true))}; without: {Describe(OneshotStop(false))} |
+            | `t` while up | {Describe(OneshotRestart)} |
 
             ## Steps
 

@@ -12,6 +12,7 @@ public enum Op : byte
     ForgetPid, RecordStatus, EnterFinish, Stamp,
     LaunchRun, LaunchFinish, Reconcile,
     ArmKill, ArmFinishKill, NoteExit,
+    Ready, Rerun,
 }
 
 /// <summary>One step: an <see cref="Op"/> with its control byte or signal where it takes one.</summary>
@@ -98,6 +99,23 @@ public static partial class RunsvTable
 
     /// <summary>A deadline passed (timeout-kill after the down-signal, or timeout-finish): SIGKILL to the child.</summary>
     public static readonly Step[] OnTimeout = [Kill(SIGKILL)];
+
+    // s6-rc's oneshot (type = oneshot), beyond runsv: `up` plays ./run's part and `down` ./finish's.
+    // An up that exits 0 leaves the service up with no process (state run, pid 0) until it is told
+    // to stop, when down runs (state finish) or, without one, it is down at once. A failing up is
+    // ./run's exit without ./finish: down, and started again as wanted (1-second rule, backoff).
+
+    /// <summary>A oneshot's <c>up</c> exited 0: up, ready, no process.</summary>
+    public static readonly Step[] OneshotUp = [ForgetPid, RecordStatus, Ready, Stamp, Publish];
+
+    /// <summary>An up oneshot not wanted up any more (or told <c>t</c>): its <c>down</c>, or down at once without one.</summary>
+    public static Step[] OneshotStop(bool hasDown) => hasDown ? OneshotDown : OneshotGone;
+
+    private static readonly Step[] OneshotDown = [EnterFinish, LaunchFinish, ArmFinishKill];
+    private static readonly Step[] OneshotGone = [MarkDown, Stamp, Publish];
+
+    /// <summary><c>t</c> (sv restart, sv term) to an up oneshot: down, then up again.</summary>
+    public static readonly Step[] OneshotRestart = [Rerun, Reconcile];
 
     private static readonly Step[][] ControlCells = BuildControlCells();
 

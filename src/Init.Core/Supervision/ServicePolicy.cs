@@ -11,18 +11,28 @@ public readonly record struct Backoff(long MinMs, long MaxMs, long ResetMs)
     public static readonly Backoff Default = new(1000, 60_000, 60_000);
 }
 
+/// <summary>The restart limit: <paramref name="Deaths"/> exits nobody asked for within <paramref name="WindowMs"/> make the service "failed".</summary>
+public readonly record struct RestartLimit(int Deaths, long WindowMs);
+
 /// <summary>
 /// How a service is stopped and restarted beyond runit: s6's <c>down-signal</c>, <c>timeout-kill</c>,
 /// <c>timeout-finish</c> (same names and meanings, except that a missing <c>timeout-finish</c> means no
 /// limit, as runit, where s6 means 5000 ms) and Init's <c>restart-backoff</c>. A directory with none
-/// of them gets <see cref="Runit"/>: exactly runsv's behaviour.
+/// of them gets <see cref="Runit"/>: exactly runsv's behaviour. Also s6-rc's <c>type</c>
+/// (<c>oneshot</c>: <c>up</c> and <c>down</c> instead of <c>run</c>), s6's <c>max-death-tally</c>
+/// (how many deaths are remembered) and Init's <c>restart-limit</c>.
 /// </summary>
-public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, long TimeoutFinishMs, Backoff? Backoff)
+public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, long TimeoutFinishMs, Backoff? Backoff,
+    RestartLimit? Limit = null, int DeathTally = ServicePolicy.DefaultDeathTally, bool Oneshot = false)
 {
     public static readonly ServicePolicy Runit = new(SIGTERM, 0, 0, null);
 
     public const string DownSignalFile = "down-signal", TimeoutKillFile = "timeout-kill",
-        TimeoutFinishFile = "timeout-finish", BackoffFile = "restart-backoff";
+        TimeoutFinishFile = "timeout-finish", BackoffFile = "restart-backoff", TypeFile = "type",
+        DeathTallyFile = "max-death-tally", RestartLimitFile = "restart-limit";
+
+    /// <summary>s6's default and largest <c>max-death-tally</c>.</summary>
+    public const int DefaultDeathTally = 100, MaxDeathTally = 4096;
 
     /// <summary>Longest first line read; the largest accepted number of milliseconds (about 24 days).</summary>
     private const int MaxBytes = 64;
@@ -51,6 +61,22 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
                 if (text == "off") policy = policy with { Backoff = null };
                 else if (ParseBackoff(text) is { } parsed) policy = policy with { Backoff = parsed };
                 else warn($"{BackoffFile}: not off or MIN MAX RESET in milliseconds: \"{Shown(text)}\": ignored");
+            }
+            if (ReadLine(dir, TypeFile, warn) is { } type)
+            {
+                if (type == "oneshot") policy = policy with { Oneshot = true };
+                else if (type != "longrun") warn($"{TypeFile}: not longrun or oneshot: \"{Shown(type)}\": ignored, a longrun");
+            }
+            if (ReadLine(dir, DeathTallyFile, warn) is { } tally)
+            {
+                long? remembered = ParseMs(tally) is { } number && number <= MaxDeathTally ? number : null;
+                policy = policy with { DeathTally = (int)(Valid(remembered, DeathTallyFile, $"not a number from 0 to {MaxDeathTally}", tally, warn) ?? DefaultDeathTally) };
+            }
+            if (ReadLine(dir, RestartLimitFile, warn) is { } limit)
+            {
+                if (ParseRestartLimit(limit) is not { } parsed) warn($"{RestartLimitFile}: not DEATHS WINDOW (deaths from 1, window in milliseconds): \"{Shown(limit)}\": ignored");
+                else if (parsed.Deaths > policy.DeathTally) warn($"{RestartLimitFile}: {parsed.Deaths} deaths, more than the {policy.DeathTally} remembered ({DeathTallyFile}): ignored");
+                else policy = policy with { Limit = parsed };
             }
             return policy;
         }
@@ -123,6 +149,22 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         if (fields.Length != 3) return null;
         if (ParseMs(fields[0]) is not { } min || ParseMs(fields[1]) is not { } max || ParseMs(fields[2]) is not { } reset) return null;
         return min > 0 && min <= max ? new Supervision.Backoff(min, max, reset) : null;
+    }
+
+    /// <summary><c>DEATHS WINDOW</c>: at least one death, a window of at least 1 ms.</summary>
+    public static RestartLimit? ParseRestartLimit(string text)
+    {
+        var fields = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length != 2 || ParseMs(fields[0]) is not { } deaths || ParseMs(fields[1]) is not { } window) return null;
+        return deaths is >= 1 and <= MaxDeathTally && window >= 1 ? new RestartLimit((int)deaths, window) : null;
+    }
+
+    /// <summary>Whether <paramref name="serviceDirectory"/> is a oneshot (its <c>type</c> says so), for those who only look at it (sv, dependants).</summary>
+    public static bool IsOneshot(string serviceDirectory)
+    {
+        Span<byte> text = stackalloc byte[16];
+        int n = Sys.ReadFile(Path.Combine(serviceDirectory, TypeFile), text);
+        return n > 0 && text[..n].TrimEnd(" \t\r\n"u8).SequenceEqual("oneshot"u8);
     }
 
     /// <summary>The environment variable through which PID 1 passes its RestartBackoff setting to runsvdir and runsv.</summary>

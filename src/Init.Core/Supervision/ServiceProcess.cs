@@ -52,7 +52,9 @@ public interface IServiceActions
 /// Beyond runsv, from <see cref="IServiceActions.Policy"/> (all off for a runit directory): the stop
 /// signal is the down-signal; <c>timeout-kill</c> and <c>timeout-finish</c> are deadlines after which
 /// ./run (once told to stop) or ./finish is killed; <c>restart-backoff</c> delays the restart after
-/// each exit of a crash loop, doubling. Deadlines and delays are asked for with <see cref="IServiceActions.WakeAt"/>.
+/// each exit of a crash loop, doubling; <c>restart-limit</c> makes a service that dies too often
+/// "failed" (wanted down until told <c>u</c>); <c>type</c> <c>oneshot</c> runs s6-rc's <c>up</c> and
+/// <c>down</c> (<see cref="RunsvTable.OneshotUp"/>). Deadlines and delays are asked for with <see cref="IServiceActions.WakeAt"/>.
 /// </para>
 /// </summary>
 public sealed class ServiceProcess(bool isLog, IServiceActions actions)
@@ -104,6 +106,18 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     public int Restarts { get; private set; }
     private bool _started;
 
+    /// <summary>The restart limit was reached: wanted down, and so until the next <c>u</c>.</summary>
+    public bool Failed { get; private set; }
+    /// <summary>Monotonic times of the deaths remembered (exits nobody asked for), oldest first, at most max-death-tally.</summary>
+    private readonly Queue<long> _deaths = new();
+    /// <summary>Deaths remembered (s6's death tally), within the restart limit's window when there is one.</summary>
+    public int Deaths => _deaths.Count;
+
+    /// <summary>A oneshot's up succeeded: it is up with no process (state run, pid 0).</summary>
+    public bool OneshotIsUp => State == RunState.Run && Pid == 0 && actions.Policy.Oneshot;
+    /// <summary>An up oneshot was told <c>t</c>: run down, then up again.</summary>
+    private bool _rerun;
+
     public StatusRecord Status => new(Since, Pid, Paused, Want == Want.Up ? 'u' : 'd', TermSent, State);
 
     /// <summary>Initial want from a <c>down</c> file, read once at start-up as runsv does.</summary>
@@ -145,6 +159,12 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         }
         for (int attempt = 0; attempt < 3 && Pid == 0 && !Busy; attempt++)
         {
+            if (OneshotIsUp)
+            {
+                if ((Want == Want.Up || _oncePending) && !_rerun) return;
+                Execute(RunsvTable.OneshotStop(actions.HasFinish), 0);
+                continue;
+            }
             bool finish = State == RunState.Finish;
             if (!finish && !(Want == Want.Up || _oncePending)) return;
             if (!finish)
@@ -168,8 +188,13 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     {
         if (Busy) { _heldExits.Enqueue(waitStatus); return; }
         _exitStatus = waitStatus;
-        // runsv looks for ./finish only when ./run exited, and never for the logger.
-        bool finishFile = !IsLog && State != RunState.Finish && actions.HasFinish;
+        if (actions.Policy.Oneshot && State == RunState.Run && WaitStatus.Succeeded(waitStatus))
+        {
+            Execute(RunsvTable.OneshotUp, 0);
+            return;
+        }
+        // runsv looks for ./finish only when ./run exited, and never for the logger; a oneshot's down is no ./finish.
+        bool finishFile = !IsLog && State != RunState.Finish && !actions.Policy.Oneshot && actions.HasFinish;
         Execute(RunsvTable.OnExit(State, IsLog, finishFile), 0);
     }
 
@@ -177,7 +202,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     public void Control(char command)
     {
         if (Busy) { _heldBytes.Enqueue(command); return; }
-        Execute(RunsvTable.OnControl(command, Child, IsLog), 0);
+        Execute(command == 't' && OneshotIsUp ? RunsvTable.OneshotRestart : RunsvTable.OnControl(command, Child, IsLog), 0);
     }
 
     /// <summary>The override started by <see cref="IServiceActions.StartOverride"/> has exited; the rest of its cell, then what was held back.</summary>
@@ -225,7 +250,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     {
         switch (step.Op)
         {
-            case Op.WantUp: Want = Want.Up; break;
+            case Op.WantUp: Want = Want.Up; ClearFailure(); break;
             case Op.WantDown: Want = Want.Down; break;
             case Op.WantExit: Want = Want.Exit; break;
             case Op.ForgetOnce: _oncePending = false; break;
@@ -248,7 +273,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
                 break;
             case Op.NoteExit: NoteExit(); break;
             case Op.ContUnlessWantUp: if (Want != Want.Up) actions.Signal(Pid, SIGCONT); break;
-            case Op.MarkDown: State = RunState.Down; break;
+            case Op.MarkDown: State = RunState.Down; _rerun = false; break;
             case Op.Pause: Paused = true; break;
             case Op.Unpause: Paused = false; break;
             case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; _killAtMs = null; break;
@@ -256,8 +281,10 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             case Op.EnterFinish: State = RunState.Finish; break;
             case Op.Stamp: Since = Tai64N.Now(); break;
             case Op.LaunchRun: Launch(finish: false); break;
-            case Op.LaunchFinish: Launch(finish: true); break;
+            case Op.LaunchFinish: _rerun = false; Launch(finish: true); break;
             case Op.Reconcile: Reconcile(); break;
+            case Op.Ready: Readiness = Readiness.Ready; RestartDelayMs = 0; break;
+            case Op.Rerun: _rerun = true; break;
             default: throw new InvalidOperationException($"unknown step {step.Op}");
         }
         return true;
@@ -282,15 +309,45 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// </summary>
     private void NoteExit()
     {
+        bool unasked = Want == Want.Up && !TermSent;
+        CountDeath(unasked);
         if (actions.Policy.Backoff is not { } backoff)
         {
             if (RestartDelayMs != 0) { RestartDelayMs = 0; actions.Publish(this); }
             return;
         }
         _exitedMs = actions.Now;
-        bool crashed = Want == Want.Up && !TermSent && _exitedMs - _startedMs < backoff.ResetMs;
+        bool crashed = unasked && _exitedMs - _startedMs < backoff.ResetMs;
         long delay = !crashed ? 0 : RestartDelayMs == 0 ? backoff.MinMs : Math.Min(RestartDelayMs * 2, backoff.MaxMs);
         if (delay != RestartDelayMs) { RestartDelayMs = delay; actions.Publish(this); }
+    }
+
+    /// <summary>
+    /// Remembers an unasked-for exit (at most max-death-tally of them, and only those within the
+    /// restart limit's window); DEATHS of them within the window make the service failed: wanted
+    /// down (./finish still runs), which only <c>u</c> (sv up, sv restart) undoes.
+    /// </summary>
+    private void CountDeath(bool unasked)
+    {
+        if (!unasked || actions.Policy.Limit is not { } limit) return;
+        long now = actions.Now;
+        _deaths.Enqueue(now);
+        while (_deaths.Count > actions.Policy.DeathTally || now - _deaths.Peek() > limit.WindowMs) _deaths.Dequeue();
+        if (_deaths.Count >= limit.Deaths)
+        {
+            Failed = true;
+            Want = Want.Down;
+        }
+        actions.Publish(this);
+    }
+
+    private void ClearFailure()
+    {
+        if (!Failed && _deaths.Count == 0) return;
+        Failed = false;
+        _deaths.Clear();
+        RestartDelayMs = 0;
+        actions.Publish(this);
     }
 
     /// <summary>runsv's custom(): true when control/&lt;c&gt; started and must be waited for; '\0' asks for none.</summary>

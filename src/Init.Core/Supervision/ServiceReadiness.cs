@@ -14,8 +14,10 @@ public static class ServiceReadiness
 {
     public const string File = "readiness";
 
+    /// <summary>notification-fd, notify-socket, or a oneshot (ready once its up has exited 0: "ready 0").</summary>
     public static bool DeclaresReadiness(string serviceDirectory) =>
-        Sys.Stat(Path.Combine(serviceDirectory, "notification-fd"), out _) == 0 || Sys.Stat(Path.Combine(serviceDirectory, "notify-socket"), out _) == 0;
+        Sys.Stat(Path.Combine(serviceDirectory, "notification-fd"), out _) == 0 || Sys.Stat(Path.Combine(serviceDirectory, "notify-socket"), out _) == 0
+        || ServicePolicy.IsOneshot(serviceDirectory);
 
     /// <summary>The readiness half: true unless the service declares readiness and its supervisor has not published "ready PID" for <paramref name="pid"/>.</summary>
     public static bool Ready(string serviceDirectory, uint pid)
@@ -27,10 +29,14 @@ public static class ServiceReadiness
         return Encoding.ASCII.GetString(buffer[..n]).StartsWith($"ready {pid}\n", StringComparison.Ordinal);
     }
 
-    /// <summary>Running (state run, a pid) and ready: what a dependent waits for.</summary>
+    /// <summary>Running (state run, a pid) and ready, or a oneshot that is up (state run, no pid): what a dependent waits for.</summary>
     public static bool Up(string serviceDirectory)
     {
         return SuperviseClient.ReadStatus(Path.Combine(serviceDirectory, "supervise"), out var status, out _) == 0
-            && status is { State: RunState.Run, Pid: > 0 } && Ready(serviceDirectory, (uint)status.Pid);
+            && status.State == RunState.Run && Up(serviceDirectory, (uint)status.Pid);
     }
+
+    /// <summary>For a service in state run with <paramref name="pid"/>: a process that is ready, or an up oneshot (pid 0, "ready 0").</summary>
+    public static bool Up(string serviceDirectory, uint pid) =>
+        (pid > 0 || ServicePolicy.IsOneshot(serviceDirectory)) && Ready(serviceDirectory, pid);
 }

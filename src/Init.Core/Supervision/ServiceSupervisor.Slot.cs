@@ -43,7 +43,8 @@ public sealed partial class ServiceSupervisor
             foreach (var message in warnings) _owner._diag.Warn((_isLog ? "log/" : "") + message);
         }
 
-        public bool HasFinish => Sys.Stat(Path.Combine(Directory, "finish"), out _) == 0;
+        /// <summary>./finish exists; for a oneshot, its <c>down</c>.</summary>
+        public bool HasFinish => Sys.Stat(Path.Combine(Directory, Policy.Oneshot ? OneshotDown : "finish"), out _) == 0;
 
         /// <summary>Resumes the previous supervisor's process when there is one, else reads <c>down</c> as runsv does at start.</summary>
         public void Prepare(StatusRecord? previous)
@@ -55,7 +56,14 @@ public sealed partial class ServiceSupervisor
                 _owner._loop.WatchChild(adopted.Pid, status => OnExit(adopted.Pid, status));
                 _owner._diag.Info($"{(_isLog ? "log: " : "")}adopted pid {adopted.Pid}, running since the previous supervisor");
             }
-            else if (Sys.Stat(Path.Combine(Directory, "down"), out _) == 0) Process.StartDown();
+            else if (Policy.Oneshot && Files.ReadPrevious() is { Status: { State: RunState.Run, Pid: 0 } up })
+            {
+                // A oneshot has no process to find: what the previous supervisor published is all there is.
+                Process.Adopt(up, Readiness.Ready);
+                _declares = true;
+            }
+            // A oneshot's down is its stop script (s6-rc's name), not runit's "normally down" mark.
+            else if (!Policy.Oneshot && Sys.Stat(Path.Combine(Directory, "down"), out _) == 0) Process.StartDown();
         }
 
         /// <summary>
@@ -76,10 +84,12 @@ public sealed partial class ServiceSupervisor
         public int Spawn(ServiceProcess process, bool finish)
         {
             if (!finish) ReadPolicy();
-            string[] argv = finish ? FinishArguments(process.LastStatus) : ["./run"];
-            var notification = finish ? null : OpenNotification();
-            string? notifySocket = finish ? null : NotifySocketFor();
-            if (notifySocket is not null) _declares = true;
+            bool oneshot = Policy.Oneshot;
+            string[]? argv = oneshot ? OneshotArguments(finish ? OneshotDown : OneshotUp) : finish ? FinishArguments(process.LastStatus) : ["./run"];
+            if (argv is null) return 0;
+            var notification = finish || oneshot ? null : OpenNotification();
+            string? notifySocket = finish || oneshot ? null : NotifySocketFor();
+            if (notifySocket is not null || oneshot) _declares = true;
             var request = new SpawnRequest
             {
                 Path = argv[0],
@@ -112,6 +122,26 @@ public sealed partial class ServiceSupervisor
             if (waitStatus == ServiceProcess.UnknownStatus) return ["./finish", "-1", "-1"];
             string code = WaitStatus.Signaled(waitStatus) ? "-1" : WaitStatus.ExitCode(waitStatus).ToString();
             return ["./finish", code, (waitStatus & 0xff).ToString()];
+        }
+
+        private const string OneshotUp = "up", OneshotDown = "down";
+
+        /// <summary>
+        /// How s6-rc runs a oneshot's <c>up</c> or <c>down</c>: an execline script, read by
+        /// <c>execlineb -P</c>. An executable file is run as it is (a shell script with its #! line);
+        /// a plain one needs execlineb in PATH, else it cannot start (null, said).
+        /// </summary>
+        private string[]? OneshotArguments(string script)
+        {
+            if (Sys.Stat(Path.Combine(Directory, script), out var st) < 0)
+            {
+                _owner._diag.Warn(Sys.Errno == ENOENT ? $"{Prefix}{script}: no such file: a oneshot needs one" : $"unable to stat {Prefix}{script}", Sys.Errno == ENOENT ? 0 : Sys.Errno);
+                return null;
+            }
+            if (st.IsOwnerExecutable) return ["./" + script];
+            if (ProgramPath.Find("execlineb") is { } execlineb) return [execlineb, "-P", "./" + script];
+            _owner._diag.Warn($"{Prefix}{script}: not executable, and no execlineb in PATH to read it as s6-rc does");
+            return null;
         }
 
         private void OnExit(int pid, int status) => _owner.Guarded(() =>
@@ -173,7 +203,8 @@ public sealed partial class ServiceSupervisor
             {
                 _publishFailing = false;
                 // Only for a service with a backoff: a runit directory's supervise/ keeps runit's files.
-                if (Policy.Backoff is not null || Process.RestartDelayMs != 0) Files.PublishOwn(SuperviseDirectory.RestartFile, RestartText(), _owner._diag.Warn);
+                if (Policy.Backoff is not null || Policy.Limit is not null || Process.RestartDelayMs != 0 || Process.Failed)
+                    Files.PublishOwn(SuperviseDirectory.RestartFile, RestartText(), _owner._diag.Warn);
                 return;
             }
             _publishFailing = _dirty = true;
@@ -190,7 +221,8 @@ public sealed partial class ServiceSupervisor
         {
             var now = Tai64N.Now();
             long next = Process.NextStartMs == 0 ? 0 : now.UnixSeconds * 1000 + now.Nanoseconds / 1_000_000 + (Process.NextStartMs - Now);
-            return $"delay_ms {Process.RestartDelayMs}\nnext_start {next / 1000}.{next % 1000:D3}\nrestarts {Process.Restarts}\n";
+            string text = $"delay_ms {Process.RestartDelayMs}\nnext_start {next / 1000}.{next % 1000:D3}\nrestarts {Process.Restarts}\n";
+            return Policy.Limit is null && !Process.Failed ? text : text + $"deaths {Process.Deaths}\nfailed {(Process.Failed ? 1 : 0)}\n";
         }
 
         public void WakeAt(long monotonicMs)

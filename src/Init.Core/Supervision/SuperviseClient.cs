@@ -45,6 +45,14 @@ public static class SuperviseClient
         return StatusRecord.TryRead(buffer[..n], out record) ? 0 : -1;
     }
 
+    /// <summary>Whether the supervisor marked the service failed (its restart limit reached) in <c>supervise/restart</c>, Init's file.</summary>
+    public static bool IsFailed(string supervise)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        int n = Sys.ReadFile(Path.Combine(supervise, SuperviseDirectory.RestartFile), buffer);
+        return n > 0 && buffer[..n].IndexOf("\nfailed 1\n"u8) >= 0;
+    }
+
     /// <summary>Writes control bytes without blocking: 0, the errno (ENXIO: no supervisor), or -1 for a short write.</summary>
     /// <param name="opened">Whether the open succeeded (so an errno is the write's).</param>
     public static int Send(string supervise, ReadOnlySpan<byte> commands, out bool opened)

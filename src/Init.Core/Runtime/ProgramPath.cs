@@ -1,6 +1,6 @@
 using Init.Interop;
 
-namespace Init.Container;
+namespace Init.Runtime;
 
 /// <summary>execvp's search: a name with a slash is used as is, others are looked up in PATH (glibc's default "/bin:/usr/bin").</summary>
 public static class ProgramPath
