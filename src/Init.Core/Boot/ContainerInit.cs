@@ -47,7 +47,7 @@ public sealed class ContainerInit(InitContext ctx)
     }
 
     private const long EssentialRescanMs = 5000;
-    private List<(string Name, string Path)> _essentials = [];
+    private List<(string Name, string Path, string Supervise)> _essentials = [];
     private long _nextRescan;
 
     /// <summary>
@@ -63,9 +63,8 @@ public sealed class ContainerInit(InitContext ctx)
             _essentials = ServiceStopper.Discover(ctx.Options.ServiceDirectory)
                 .Where(s => !s.Name.EndsWith("/log", StringComparison.Ordinal) && Sys.Stat(Path.Combine(s.Path, "essential"), out _) == 0).ToList();
         }
-        foreach (var (name, path) in _essentials)
+        foreach (var (name, path, supervise) in _essentials)
         {
-            string supervise = Path.Combine(path, "supervise");
             if (SuperviseClient.ReadStatus(supervise, out var status, out _) != 0 || status is not { State: RunState.Down, Pid: 0, Want: 'd' }) continue;
             Span<byte> text = stackalloc byte[32];
             int n = Sys.ReadFile(Path.Combine(supervise, "last-exit"), text);

@@ -17,9 +17,10 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
 {
     private const long PollMs = 50, AfterKillMs = 2000, ExitWaitMs = 1000;
 
-    private sealed class Service(string name, string path, Service? main)
+    private sealed class Service(string name, string path, string supervise, Service? main)
     {
-        public readonly string Name = name, Path = path;
+        /// <summary>The service directory (its dependencies.d) and its supervise directory (runit's, or an instance's).</summary>
+        public readonly string Name = name, Path = path, Supervise = supervise;
         public readonly Service? Main = main;
         /// <summary>The services whose dependencies.d names this one: they stop first.</summary>
         public readonly List<Service> Dependents = [];
@@ -38,12 +39,12 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     {
         _started = loop.Now;
         var mains = new Dictionary<string, Service>();
-        foreach (var (name, path) in Discover(serviceDirectory))
+        foreach (var (name, path, supervise) in Discover(serviceDirectory))
         {
-            if (!HasSupervisor(path)) continue;
+            if (!SuperviseClient.HasSupervisor(supervise)) continue;
             bool isLog = name.EndsWith("/log", StringComparison.Ordinal);
             mains.TryGetValue(isLog ? name[..^4] : "", out var main);
-            var service = new Service(name, path, isLog ? main : null);
+            var service = new Service(name, path, supervise, isLog ? main : null);
             if (!isLog) mains[name] = service;
             _services.Add(service);
         }
@@ -56,28 +57,23 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     }
 
     /// <summary>Services and their loggers: runsvdir's scan of the directory (<see cref="ServiceScan"/>), each with its log/.</summary>
-    public static IEnumerable<(string Name, string Path)> Discover(string serviceDirectory)
+    public static IEnumerable<(string Name, string Path, string Supervise)> Discover(string serviceDirectory)
     {
         var found = ServiceScan.Read(serviceDirectory, (_, _, _) => { }) ?? [];
         foreach (var service in found.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             string path = Path.Combine(serviceDirectory, service.Name);
-            yield return (service.Name, path);
+            yield return (service.Name, path, ServiceInstance.SuperviseOf(path));
             string logPath = Path.Combine(path, "log");
-            if (Sys.Stat(logPath, out var lst) == 0 && lst.IsDirectory) yield return (service.Name + "/log", logPath);
+            if (Sys.Stat(logPath, out var lst) == 0 && lst.IsDirectory) yield return (service.Name + "/log", logPath, ServiceInstance.SuperviseOf(path, log: true));
         }
     }
 
-    /// <summary>A supervisor holds supervise/ok open for reading.</summary>
-    public static bool HasSupervisor(string servicePath) => SuperviseClient.HasSupervisor(Path.Combine(servicePath, "supervise"));
-
-    public static bool Send(string servicePath, char command) =>
-        SuperviseClient.Send(Path.Combine(servicePath, "supervise"), [(byte)command]) == 0;
+    public static bool Send(string supervise, char command) => SuperviseClient.Send(supervise, [(byte)command]) == 0;
 
     /// <summary>Down when supervise/status says no pid, or when its supervisor is gone.</summary>
-    public static bool IsDown(string servicePath)
+    public static bool IsDown(string supervise)
     {
-        string supervise = Path.Combine(servicePath, "supervise");
         if (!SuperviseClient.HasSupervisor(supervise)) return true;
         int r = SuperviseClient.ReadStatus(supervise, out var record, out _);
         if (r > 0) return true;          // no status file (or unreadable): nothing we could wait for
@@ -87,7 +83,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     private void Tell(Service s)
     {
         s.Told = true;
-        Send(s.Path, 'd');
+        Send(s.Supervise, 'd');
     }
 
     private void Poll()
@@ -97,7 +93,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
         foreach (var s in _services)
         {
             if (!s.Told && s.MayStop) Tell(s);
-            if (s.Down || !s.Told || !IsDown(s.Path)) continue;
+            if (s.Down || !s.Told || !IsDown(s.Supervise)) continue;
             s.Down = true;
             log.Line(s.Killed ? $"stage 3: {s.Name}: killed after {elapsed / 1000.0:0.0}s (did not stop within the grace)" : $"stage 3: {s.Name}: stopped ({elapsed / 1000.0:0.0}s)");
         }
@@ -110,7 +106,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
                 if (!s.Told) Tell(s);
                 s.Killed = true;
                 log.Line($"stage 3: {s.Name}: still up after {graceMs / 1000.0:0.#}s: sending SIGKILL");
-                Send(s.Path, 'k');
+                Send(s.Supervise, 'k');
             }
         }
         if (allDown || (_killSent && elapsed >= graceMs + AfterKillMs))
@@ -125,7 +121,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     {
         _finished = true;
         // x after everything is down: runsv then exits instead of waiting for a restart.
-        foreach (var s in _services) Send(s.Path, 'x');
+        foreach (var s in _services) Send(s.Supervise, 'x');
         foreach (var s in _services.Where(s => !s.Down)) log.Warn($"stage 3: {s.Name}: still not down");
         long until = loop.Now + ExitWaitMs;
         WaitForSupervisors(until);
@@ -134,7 +130,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     /// <summary>Gives the runsv processes a moment to exit on their own before anything gets SIGTERM.</summary>
     private void WaitForSupervisors(long until)
     {
-        if (_services.Any(s => HasSupervisor(s.Path)) && loop.Now < until)
+        if (_services.Any(s => SuperviseClient.HasSupervisor(s.Supervise)) && loop.Now < until)
         {
             loop.After(PollMs, () => WaitForSupervisors(until));
             return;

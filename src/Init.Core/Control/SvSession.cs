@@ -28,6 +28,8 @@ public sealed class SvSession(SvCommand command, bool lsb)
     public int Failures { get; set; }
     /// <summary>The service as given on the command line: messages name it so.</summary>
     public string Service { get; set; } = "";
+    /// <summary>Its supervise directory, relative to the current one (the service's, or its log/): runit's, or an instance's <c>supervise@ARG</c>.</summary>
+    public string Supervise { get; set; } = "supervise";
     /// <summary>TAI64 seconds when sv started, and of "now" (refreshed after each poll sleep, as runit's tnow).</summary>
     public ulong StartTai { get; set; }
     public ulong NowTai { get; set; }
@@ -65,7 +67,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
     /// <summary>runit's svstatus_get: 1 status read, 0 no runsv (reported), -1 error (reported).</summary>
     public int StatusGet()
     {
-        int e = SuperviseClient.Probe("supervise");
+        int e = SuperviseClient.Probe(Supervise);
         if (e == ENXIO) { NotRunning(command.Acts[0]); return 0; }
         // Our addition: `sv status` by a user who may read but not write supervise/ shows the
         // recorded status instead of failing (runit: "unable to open supervise/ok: access denied").
@@ -75,7 +77,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
             return -1;
         }
         // On failure the previous record stays, as runit's buffer does (status prints it under "log").
-        int r = SuperviseClient.ReadStatus("supervise", out var record, out bool opened);
+        int r = SuperviseClient.ReadStatus(Supervise, out var record, out bool opened);
         if (r == 0) { _status = record; return 1; }
         if (r == -1) Warn("unable to read supervise/status: bad format");
         else Warn(opened ? "unable to read supervise/status" : "unable to open supervise/status", r);
@@ -115,7 +117,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
         if (pid != 0 && Want == 'd') _out.Append(", want down");
         if (pid != 0 && TermSent) _out.Append(", got TERM");
         // Init's restart limit (never for a runit service: only its supervisor writes the file).
-        if (pid == 0 && SuperviseClient.IsFailed("supervise")) _out.Append(", failed");
+        if (pid == 0 && SuperviseClient.IsFailed(Supervise)) _out.Append(", failed");
         return pid != 0 ? 1 : 2;
     }
 
@@ -150,7 +152,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
     {
         if (StatusGet() <= 0) return -1;
         if (Want == acts[0] && (acts[0] != 'd' || TermSent)) return 0;
-        int e = SuperviseClient.Send("supervise", Encoding.ASCII.GetBytes(acts), out bool opened);
+        int e = SuperviseClient.Send(Supervise, Encoding.ASCII.GetBytes(acts), out bool opened);
         if (e == 0) return 1;
         if (!opened && e == ENXIO) NotRunning(acts[0]);
         else if (!opened) Warn("unable to open supervise/control", e);
@@ -173,7 +175,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
             {
                 case 'x': return 0;
                 case 'u':
-                    if (State != 1 || !ServiceReadiness.Up(".", pid) || !CheckScript()) return 0;
+                    if (State != 1 || !ServiceReadiness.Up(".", Supervise, pid) || !CheckScript()) return 0;
                     break;
                 case 'd':
                     if (pid != 0 || State != 0) return 0;
@@ -181,7 +183,7 @@ public sealed class SvSession(SvCommand command, bool lsb)
                 case 't':
                 case 'k':
                     if (pid == 0 && Want == 'd') break;
-                    if (StartTai > StatusTai || TermSent || !ServiceReadiness.Up(".", pid) || !CheckScript()) return 0;
+                    if (StartTai > StatusTai || TermSent || !ServiceReadiness.Up(".", Supervise, pid) || !CheckScript()) return 0;
                     break;
                 case 'o':
                     if ((pid == 0 && StartTai > StatusTai) || (pid != 0 && Want != 'd')) return 0;

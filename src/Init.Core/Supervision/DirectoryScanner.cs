@@ -56,8 +56,8 @@ public sealed class DirectoryScanner : IDisposable
             return;
         }
         // A second link to a service directory is the same service.
-        var seen = new HashSet<(ulong, ulong)>();
-        var distinct = found.Where(s => seen.Add((s.Device, s.Inode))).ToList();
+        var seen = new HashSet<(ulong, ulong, string?)>();
+        var distinct = found.Where(s => seen.Add(s.Key)).ToList();
         ScanIn(Math.Min(ScanIntervalMs, _apply(distinct)));
     }
 

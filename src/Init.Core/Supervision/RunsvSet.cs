@@ -22,7 +22,7 @@ public sealed class RunsvSet : IDisposable
         public bool Gone;
     }
 
-    private readonly Dictionary<(ulong, ulong), Entry> _entries = [];
+    private readonly Dictionary<(ulong, ulong, string?), Entry> _entries = [];
     private readonly EventLoop _loop;
     private readonly string _directory;
     private readonly string _runsv;
@@ -51,10 +51,10 @@ public sealed class RunsvSet : IDisposable
     {
         long now = _loop.Now;
         long next = long.MaxValue;
-        var seen = new HashSet<(ulong, ulong)>();
+        var seen = new HashSet<(ulong, ulong, string?)>();
         foreach (var service in found)
         {
-            var key = (service.Device, service.Inode);
+            var key = service.Key;
             seen.Add(key);
             if (!_entries.TryGetValue(key, out var entry)) _entries[key] = entry = new Entry(service.Name);
             entry.Name = service.Name;

@@ -19,12 +19,12 @@ public static class ServiceReadiness
         Sys.Stat(Path.Combine(serviceDirectory, "notification-fd"), out _) == 0 || Sys.Stat(Path.Combine(serviceDirectory, "notify-socket"), out _) == 0
         || ServicePolicy.IsOneshot(serviceDirectory);
 
-    /// <summary>The readiness half: true unless the service declares readiness and its supervisor has not published "ready PID" for <paramref name="pid"/>.</summary>
-    public static bool Ready(string serviceDirectory, uint pid)
+    /// <summary>The readiness half: true unless the service declares readiness and its supervisor has not published "ready PID" for <paramref name="pid"/> in <paramref name="supervise"/>.</summary>
+    public static bool Ready(string serviceDirectory, string supervise, uint pid)
     {
         if (!DeclaresReadiness(serviceDirectory)) return true;
         Span<byte> buffer = stackalloc byte[64];
-        int n = Sys.ReadFile(Path.Combine(serviceDirectory, "supervise", File), buffer);
+        int n = Sys.ReadFile(Path.Combine(supervise, File), buffer);
         if (n < 0) return Sys.Errno == ENOENT;
         return Encoding.ASCII.GetString(buffer[..n]).StartsWith($"ready {pid}\n", StringComparison.Ordinal);
     }
@@ -32,11 +32,12 @@ public static class ServiceReadiness
     /// <summary>Running (state run, a pid) and ready, or a oneshot that is up (state run, no pid): what a dependent waits for.</summary>
     public static bool Up(string serviceDirectory)
     {
-        return SuperviseClient.ReadStatus(Path.Combine(serviceDirectory, "supervise"), out var status, out _) == 0
-            && status.State == RunState.Run && Up(serviceDirectory, (uint)status.Pid);
+        string supervise = ServiceInstance.SuperviseOf(serviceDirectory);
+        return SuperviseClient.ReadStatus(supervise, out var status, out _) == 0
+            && status.State == RunState.Run && Up(serviceDirectory, supervise, (uint)status.Pid);
     }
 
     /// <summary>For a service in state run with <paramref name="pid"/>: a process that is ready, or an up oneshot (pid 0, "ready 0").</summary>
-    public static bool Up(string serviceDirectory, uint pid) =>
-        (pid > 0 || ServicePolicy.IsOneshot(serviceDirectory)) && Ready(serviceDirectory, pid);
+    public static bool Up(string serviceDirectory, string supervise, uint pid) =>
+        (pid > 0 || ServicePolicy.IsOneshot(serviceDirectory)) && Ready(serviceDirectory, supervise, pid);
 }

@@ -18,7 +18,7 @@ public sealed partial class ServiceSupervisor
             _owner = owner;
             _isLog = isLog;
             Directory = directory;
-            Files = new SuperviseDirectory(owner.Directory, isLog);
+            Files = new SuperviseDirectory(owner.Directory, isLog, owner._superviseName);
             Process = new ServiceProcess(isLog, this);
         }
 
@@ -87,6 +87,12 @@ public sealed partial class ServiceSupervisor
             bool oneshot = Policy.Oneshot;
             string[]? argv = oneshot ? OneshotArguments(finish ? OneshotDown : OneshotUp) : finish ? FinishArguments(process.LastStatus) : ["./run"];
             if (argv is null) return 0;
+            if (_owner.Instance is { } instance)
+            {
+                argv = [.. argv, instance];
+                if (!_isLog && _owner._template is { } template && Sys.Stat(Path.Combine(Directory, argv[0]), out _) < 0)
+                    argv[0] = Path.Combine(template, argv[0]);   // the template's ./run or ./finish
+            }
             var notification = finish || oneshot ? null : OpenNotification();
             string? notifySocket = finish || oneshot ? null : NotifySocketFor();
             if (notifySocket is not null || oneshot) _declares = true;
@@ -98,7 +104,7 @@ public sealed partial class ServiceSupervisor
                 Stdin = _isLog ? _owner._logRead : SpawnRequest.Inherit,
                 Stdout = !_isLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
                 ExtraFds = notification is { } n ? [(n.WriteEnd, n.Number)] : [],
-                Environment = notifySocket is null ? null : [.. Sys.EnvironmentEntries().Where(e => !e.StartsWith("NOTIFY_SOCKET=", StringComparison.Ordinal)), "NOTIFY_SOCKET=" + notifySocket],
+                Environment = ChildEnvironment(("NOTIFY_SOCKET", notifySocket), (ServiceInstance.ArgumentVariable, _owner.Instance)),
             };
             int rc = Spawner.Spawn(request, out int pid);
             if (notification is { } opened) Sys.Close(opened.WriteEnd);   // the child's alone now: EOF once it is gone
@@ -111,6 +117,15 @@ public sealed partial class ServiceSupervisor
             if (notification is { } watched) ListenForReadiness(watched.ReadEnd, pid);
             _owner._loop.WatchChild(pid, status => OnExit(pid, status));
             return pid;
+        }
+
+        /// <summary>This process's environment with each variable given a value set (replacing any there), or null (inherit it as it is) when none is.</summary>
+        private static string[]? ChildEnvironment(params (string Name, string? Value)[] variables)
+        {
+            if (variables.All(v => v.Value is null)) return null;
+            var set = variables.Where(v => v.Value is not null).ToArray();
+            return [.. Sys.EnvironmentEntries().Where(e => !set.Any(v => e.StartsWith(v.Name + "=", StringComparison.Ordinal))),
+                .. set.Select(v => v.Name + "=" + v.Value)];
         }
 
         /// <summary>
@@ -166,6 +181,7 @@ public sealed partial class ServiceSupervisor
                 Path = "control/" + command,
                 Arguments = ["control/" + command],
                 WorkingDirectory = Directory,
+                Environment = ChildEnvironment((ServiceInstance.ArgumentVariable, _owner.Instance)),
                 Stdout = _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
             };
             int rc = Spawner.Spawn(request, out int pid);

@@ -36,6 +36,10 @@ public sealed partial class ServiceSupervisor : IDisposable
 
     public string Directory { get; }
     private readonly string _siblings;
+    /// <summary>ARG of an instance <c>NAME@ARG</c>: ./run's <c>$1</c> and <c>INSTANCE</c>; null for any other service.</summary>
+    public string? Instance { get; }
+    private readonly string _superviseName;
+    private readonly string? _template;
     public ServiceProcess Service => _main.Process;
     public ServiceProcess? Logger => _log?.Process;
 
@@ -44,10 +48,16 @@ public sealed partial class ServiceSupervisor : IDisposable
 
     /// <param name="directory">The service directory; the engine passes its real path, runsv "." after its chdir.</param>
     /// <param name="siblings">Where the services named in dependencies.d are: the scanned directory (default: beside the real directory).</param>
-    public ServiceSupervisor(string directory, EventLoop loop, Diagnostics diagnostics, string? siblings = null)
+    /// <param name="name">The service's name as listed (runsv: its argument); <c>NAME@ARG</c> makes it an instance (<see cref="ServiceInstance"/>).</param>
+    public ServiceSupervisor(string directory, EventLoop loop, Diagnostics diagnostics, string? siblings = null, string? name = null)
     {
         Directory = directory;
-        _siblings = siblings ?? Path.GetDirectoryName(Sys.RealDirectory(directory) ?? Path.GetFullPath(directory)) ?? "/";
+        string? real = Sys.RealDirectory(directory);
+        _siblings = siblings ?? Path.GetDirectoryName(real ?? Path.GetFullPath(directory)) ?? "/";
+        Instance = name is null ? null : ServiceInstance.Argument(name);
+        _superviseName = name is null ? "supervise" : ServiceInstance.SuperviseName(name, real);
+        // A directory instance takes the run and finish it lacks from its template, beside it.
+        if (Instance is not null && _superviseName == "supervise") _template = Path.Combine(_siblings, ServiceInstance.TemplateName(name!));
         _loop = loop;
         _diag = diagnostics;
         string? setting = Environment.GetEnvironmentVariable(ServicePolicy.BackoffVariable);

@@ -25,13 +25,17 @@ public sealed class SuperviseDirectory : IDisposable
     private int _lastPid = -1;
     private string? _lastStat;
 
+    private readonly string _name;      // "supervise", or an instance's "supervise@ARG" (ServiceInstance)
+
     /// <param name="serviceDirectory">The service directory.</param>
     /// <param name="log">The logger's: <c>log/supervise</c>, as runit names it in messages.</param>
-    public SuperviseDirectory(string serviceDirectory, bool log)
+    /// <param name="name">The directory's name: runit's, or an instance's <c>supervise@ARG</c>.</param>
+    public SuperviseDirectory(string serviceDirectory, bool log, string name = "supervise")
     {
         _service = serviceDirectory;
         _isLog = log;
-        _label = log ? "log/supervise" : "supervise";
+        _name = name;
+        _label = log ? "log/" + name : name;
     }
 
     public int ControlFd => _control;
@@ -60,7 +64,7 @@ public sealed class SuperviseDirectory : IDisposable
             owner = TrustedLinks.OpenAt(service, "log", O_RDONLY | O_DIRECTORY, out linkOwner);
             if (owner == TrustedLinks.Refused) { Sys.Close(service); throw new SupervisorError(TrustedLinks.RefusalMessage("log", linkOwner)); }
         }
-        int dir = owner < 0 ? -1 : TrustedLinks.OpenOrCreateDirectory(owner, "supervise", out linkOwner);
+        int dir = owner < 0 ? -1 : TrustedLinks.OpenOrCreateDirectory(owner, _name, out linkOwner);
         int errno = Sys.Errno;
         Sys.Close(service);
         if (owner != service && owner >= 0) Sys.Close(owner);

@@ -28,7 +28,7 @@ public sealed class SupervisionEngine : IDisposable
         public long LastStartMs = long.MinValue / 2;
     }
 
-    private readonly Dictionary<(ulong, ulong), Entry> _entries = [];
+    private readonly Dictionary<(ulong, ulong, string?), Entry> _entries = [];
     private readonly HashSet<ServiceSupervisor> _leaving = [];     // removed from the directory, stopping
     private readonly EventLoop _loop;
     private readonly string _directory;
@@ -56,10 +56,10 @@ public sealed class SupervisionEngine : IDisposable
     {
         long now = _loop.Now;
         long next = long.MaxValue;
-        var seen = new HashSet<(ulong, ulong)>();
+        var seen = new HashSet<(ulong, ulong, string?)>();
         foreach (var service in found)
         {
-            var key = (service.Device, service.Inode);
+            var key = service.Key;
             seen.Add(key);
             if (!_entries.TryGetValue(key, out var entry)) _entries[key] = entry = new Entry(service.Name);
             entry.Name = service.Name;
@@ -95,7 +95,7 @@ public sealed class SupervisionEngine : IDisposable
             return;
         }
         var diag = new Diagnostics($"runsv {entry.Name}");
-        var supervisor = new ServiceSupervisor(real, _loop, diag, siblings: Path.GetFullPath(_directory));
+        var supervisor = new ServiceSupervisor(real, _loop, diag, siblings: Path.GetFullPath(_directory), name: entry.Name);
         entry.Supervisor = supervisor;
         supervisor.Finished = () => End(supervisor, entry);
         supervisor.Failed = e =>
@@ -166,7 +166,7 @@ public sealed class SupervisionEngine : IDisposable
         _stopping = true;
         foreach (var (name, record) in handedOver)
         {
-            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"), siblings: Path.GetFullPath(_directory));
+            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"), siblings: Path.GetFullPath(_directory), name: name);
             _leaving.Add(supervisor);
             supervisor.Finished = () => End(supervisor);
             supervisor.Failed = e => { Report(name, e.Message, e.Errno); End(supervisor); };

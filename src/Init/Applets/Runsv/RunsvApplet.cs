@@ -39,7 +39,8 @@ public static class RunsvApplet
 
         using var loop = EventLoop.Open(diag, SIGTERM);
         if (loop is null) return 111;
-        using var supervisor = new ServiceSupervisor(".", loop, diag, siblings);
+        // Named NAME@ARG, it is an instance: its name is all that tells it from its template's other instances.
+        using var supervisor = new ServiceSupervisor(".", loop, diag, siblings, name: Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)));
         int exitCode = 0;
         supervisor.Finished = loop.Stop;
         supervisor.Failed = e =>

@@ -1,6 +1,7 @@
 using Init.Control;
 using Init.Interop;
 using Init.Runtime;
+using Init.Supervision;
 using static Init.Interop.Consts;
 
 namespace Init.Applets.Sv;
@@ -123,6 +124,8 @@ public static class SvApplet
             ? Sys.Chdir(serviceDirectory) == 0 && Sys.Chdir(service) == 0
             : Sys.Chdir(service) == 0;
         if (!ok) session.Fail("unable to change to service directory", Sys.Errno);
+        // An instance that leads into its template keeps its state in supervise@ARG there.
+        else session.Supervise = ServiceInstance.SuperviseName(Path.GetFileName(Path.TrimEndingDirectorySeparator(service)), Sys.RealDirectory("."));
         return ok;
     }
 
