@@ -36,6 +36,8 @@ public static partial class RunsvTable
         (Op.ArmFinishKill, "arm timeout-finish", "with `timeout-finish` N > 0: KILL `./finish` if it still runs N ms from now"),
         (Op.Ready, "ready", "a oneshot's `up` succeeded: ready, the restart delay cleared"),
         (Op.Rerun, "rerun", "an up oneshot runs `down`, then `up` again"),
+        (Op.Abort, "abort", "the down-signal (or the signal given) to the child without the got-TERM flag: its exit is a death (backoff, restart limit)"),
+        (Op.ArmAbortKill, "arm kill", $"KILL the child if it still runs `timeout-kill` ms from now ({ServiceProcess.AbortKillMs} ms without the file), unless a deadline is armed"),
         (Op.NoteExit, "backoff, deaths", "with `restart-backoff`: an exit while wanted up, without TERM sent, after a run shorter than RESET doubles the restart delay (MIN at first, at most MAX); any other exit clears it. With `restart-limit` DEATHS WINDOW: such an exit is a death, and DEATHS of them within WINDOW ms make the service failed (want down; `u` clears it). Without the files, nothing"),
     ];
 
@@ -148,6 +150,16 @@ public static partial class RunsvTable
             | `up` exited 0 | {Describe(OneshotUp)} |
             | loop top, up and not wanted up (or rerun) | with `down`: {Describe(OneshotStop(true))}; without: {Describe(OneshotStop(false))} |
             | `t` while up | {Describe(OneshotRestart)} |
+
+            ## Deadlines the supervisor keeps
+
+            Beyond runsv, checked at the loop top while a child runs and no override is waited for:
+
+            | deadline | steps |
+            |---|---|
+            | `timeout-kill` after the down-signal, `timeout-finish` after `./finish`'s start | {Describe(OnTimeout)} |
+            | `timeout-up` after `./run`'s (or `up`'s) start, not ready yet | {Describe(OnNotUp)} |
+            | `watchdog-timeout` after the start or the last `WATCHDOG=1` | ABRT, {Describe(OnWatchdog[1..])} |
 
             ## Steps
 

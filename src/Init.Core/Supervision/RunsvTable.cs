@@ -12,7 +12,7 @@ public enum Op : byte
     ForgetPid, RecordStatus, EnterFinish, Stamp,
     LaunchRun, LaunchFinish, Reconcile,
     ArmKill, ArmFinishKill, NoteExit,
-    Ready, Rerun,
+    Ready, Rerun, Abort, ArmAbortKill,
 }
 
 /// <summary>One step: an <see cref="Op"/> with its control byte or signal where it takes one.</summary>
@@ -99,6 +99,12 @@ public static partial class RunsvTable
 
     /// <summary>A deadline passed (timeout-kill after the down-signal, or timeout-finish): SIGKILL to the child.</summary>
     public static readonly Step[] OnTimeout = [Kill(SIGKILL)];
+
+    /// <summary>timeout-up passed before ./run said it is ready (or a oneshot's up ended): the down-signal, a death, not a stop asked for.</summary>
+    public static readonly Step[] OnNotUp = [Abort, ArmAbortKill];
+
+    /// <summary>watchdog-timeout passed without WATCHDOG=1: SIGABRT, as systemd's watchdog, a death too.</summary>
+    public static readonly Step[] OnWatchdog = [new(Abort, Signo: SIGABRT), ArmAbortKill];
 
     // s6-rc's oneshot (type = oneshot), beyond runsv: `up` plays ./run's part and `down` ./finish's.
     // An up that exits 0 leaves the service up with no process (state run, pid 0) until it is told

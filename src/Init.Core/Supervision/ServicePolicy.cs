@@ -20,16 +20,19 @@ public readonly record struct RestartLimit(int Deaths, long WindowMs);
 /// limit, as runit, where s6 means 5000 ms) and Init's <c>restart-backoff</c>. A directory with none
 /// of them gets <see cref="Runit"/>: exactly runsv's behaviour. Also s6-rc's <c>type</c>
 /// (<c>oneshot</c>: <c>up</c> and <c>down</c> instead of <c>run</c>), s6's <c>max-death-tally</c>
-/// (how many deaths are remembered) and Init's <c>restart-limit</c>.
+/// (how many deaths are remembered), s6-rc's <c>timeout-up</c> (how long ./run may take to be ready),
+/// Init's <c>restart-limit</c> and <c>watchdog-timeout</c> (systemd's WatchdogSec, for sd_notify services).
 /// </summary>
 public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, long TimeoutFinishMs, Backoff? Backoff,
-    RestartLimit? Limit = null, int DeathTally = ServicePolicy.DefaultDeathTally, bool Oneshot = false)
+    RestartLimit? Limit = null, int DeathTally = ServicePolicy.DefaultDeathTally, bool Oneshot = false,
+    long TimeoutUpMs = 0, long WatchdogMs = 0)
 {
     public static readonly ServicePolicy Runit = new(SIGTERM, 0, 0, null);
 
     public const string DownSignalFile = "down-signal", TimeoutKillFile = "timeout-kill",
         TimeoutFinishFile = "timeout-finish", BackoffFile = "restart-backoff", TypeFile = "type",
-        DeathTallyFile = "max-death-tally", RestartLimitFile = "restart-limit";
+        DeathTallyFile = "max-death-tally", RestartLimitFile = "restart-limit", TimeoutUpFile = "timeout-up",
+        WatchdogFile = "watchdog-timeout";
 
     /// <summary>s6's default and largest <c>max-death-tally</c>.</summary>
     public const int DefaultDeathTally = 100, MaxDeathTally = 4096;
@@ -56,6 +59,10 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
                 policy = policy with { TimeoutKillMs = Valid(ParseMs(kill), TimeoutKillFile, "not a number of milliseconds", kill, warn) ?? 0 };
             if (ReadLine(dir, TimeoutFinishFile, warn) is { } finish)
                 policy = policy with { TimeoutFinishMs = Valid(ParseMs(finish), TimeoutFinishFile, "not a number of milliseconds", finish, warn) ?? 0 };
+            if (ReadLine(dir, TimeoutUpFile, warn) is { } up)
+                policy = policy with { TimeoutUpMs = Valid(ParseMs(up), TimeoutUpFile, "not a number of milliseconds", up, warn) ?? 0 };
+            if (ReadLine(dir, WatchdogFile, warn) is { } watchdog)
+                policy = policy with { WatchdogMs = Valid(ParseMs(watchdog), WatchdogFile, "not a number of milliseconds", watchdog, warn) ?? 0 };
             if (ReadLine(dir, BackoffFile, warn) is { } text)
             {
                 if (text == "off") policy = policy with { Backoff = null };

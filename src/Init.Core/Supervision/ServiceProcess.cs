@@ -6,7 +6,7 @@ namespace Init.Supervision;
 public enum Want : byte { Up, Down, Exit }
 
 /// <summary>Whether ./run has said it is ready (s6's notification-fd): only for a service that declares it can.</summary>
-public enum Readiness : byte { None, Starting, Ready }
+public enum Readiness : byte { None, Starting, Ready, Stopping }
 
 /// <summary>What a <see cref="ServiceProcess"/> asks of the world; the supervisor implements it, tests fake it.</summary>
 public interface IServiceActions
@@ -35,6 +35,8 @@ public interface IServiceActions
     long Now { get; }
     /// <summary>The service directory's stop and restart files (<see cref="ServicePolicy.Runit"/> when it has none).</summary>
     ServicePolicy Policy { get; }
+    /// <summary>Says what the supervisor did on its own to the process (a deadline passed), as a warning under the service's name.</summary>
+    void Report(string message);
 }
 
 /// <summary>
@@ -96,6 +98,12 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     private readonly Queue<char> _heldBytes = new();
     /// <summary>When the live child is SIGKILLed (timeout-kill or timeout-finish), or null.</summary>
     private long? _killAtMs;
+    /// <summary>When ./run must have said it is ready (timeout-up), or null.</summary>
+    private long? _readyByMs;
+    /// <summary>When ./run must have sent its next WATCHDOG=1 (watchdog-timeout), or null.</summary>
+    private long? _watchdogAtMs;
+    /// <summary>SIGKILL after a stop the supervisor started itself (timeout-up, watchdog) when there is no timeout-kill.</summary>
+    public const long AbortKillMs = 5000;
     private long _exitedMs = long.MinValue / 2;
 
     /// <summary>The restart delay the backoff now applies (0: restart as runit, one second after the start).</summary>
@@ -156,6 +164,26 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
                 Execute(RunsvTable.OnTimeout, 0);
             }
             else actions.WakeAt(killAt);
+        }
+        if (_readyByMs is { } readyBy && Pid != 0 && !Busy)
+        {
+            if (actions.Now >= readyBy)
+            {
+                _readyByMs = null;
+                actions.Report($"not {(actions.Policy.Oneshot ? "up" : "ready")} {actions.Policy.TimeoutUpMs} ms after its start (timeout-up): stopping it");
+                Execute(RunsvTable.OnNotUp, 0);
+            }
+            else actions.WakeAt(readyBy);
+        }
+        if (_watchdogAtMs is { } watchdog && Pid != 0 && !Busy)
+        {
+            if (actions.Now >= watchdog)
+            {
+                _watchdogAtMs = null;
+                actions.Report($"no WATCHDOG=1 for {actions.Policy.WatchdogMs} ms (watchdog-timeout): aborting it");
+                Execute(RunsvTable.OnWatchdog, 0);
+            }
+            else actions.WakeAt(watchdog);
         }
         for (int attempt = 0; attempt < 3 && Pid == 0 && !Busy; attempt++)
         {
@@ -222,7 +250,44 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     {
         if (pid != Pid || State != RunState.Run || Readiness != Readiness.Starting) return;
         Readiness = Readiness.Ready;
+        _readyByMs = null;
         actions.Publish(this);
+    }
+
+    /// <summary>sd_notify WATCHDOG=1 from ./run: the watchdog's deadline starts again.</summary>
+    public void WatchdogPing()
+    {
+        if (Pid == 0 || State != RunState.Run || actions.Policy.WatchdogMs <= 0) return;
+        _watchdogAtMs = actions.Now + actions.Policy.WatchdogMs;
+        actions.WakeAt(_watchdogAtMs.Value);
+    }
+
+    /// <summary>sd_notify WATCHDOG=trigger: as if the watchdog's deadline had passed.</summary>
+    public void WatchdogTrigger()
+    {
+        if (Pid == 0 || State != RunState.Run) return;
+        _watchdogAtMs = actions.Now;
+        actions.WakeAt(actions.Now);
+    }
+
+    /// <summary>sd_notify STOPPING=1: ./run says it is on its way out; it is no longer ready (what dependants wait for).</summary>
+    public void Stopping()
+    {
+        if (Pid == 0 || State != RunState.Run || Readiness == Readiness.None) return;
+        Readiness = Readiness.Stopping;
+        _readyByMs = null;
+        actions.Publish(this);
+    }
+
+    /// <summary>
+    /// sd_notify EXTEND_TIMEOUT_USEC: whichever deadline runs now (timeout-up while starting,
+    /// timeout-kill or timeout-finish while stopping) is not before <paramref name="ms"/> from now.
+    /// </summary>
+    public void ExtendTimeout(long ms)
+    {
+        long until = actions.Now + ms;
+        if (_readyByMs is { } readyBy && readyBy < until) _readyByMs = until;
+        if (_killAtMs is { } killAt && killAt < until) _killAtMs = until;
     }
 
     /// <summary>For the logger when the service has gone for good: never start again.</summary>
@@ -276,7 +341,11 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             case Op.MarkDown: State = RunState.Down; _rerun = false; break;
             case Op.Pause: Paused = true; break;
             case Op.Unpause: Paused = false; break;
-            case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; _killAtMs = null; break;
+            case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; _killAtMs = _readyByMs = _watchdogAtMs = null; break;
+            case Op.Abort: actions.Signal(Pid, step.Signo == 0 ? actions.Policy.DownSignal : step.Signo); break;
+            case Op.ArmAbortKill:
+                if (_killAtMs is null) ArmKill(actions.Policy.TimeoutKillMs > 0 ? actions.Policy.TimeoutKillMs : AbortKillMs);
+                break;
             case Op.RecordStatus: LastStatus = _exitStatus; Exits++; break;
             case Op.EnterFinish: State = RunState.Finish; break;
             case Op.Stamp: Since = Tai64N.Now(); break;
@@ -372,6 +441,10 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         Paused = false;
         TermSent = false;
         Readiness = !finish && pid != 0 && actions.DeclaresReadiness ? Readiness.Starting : Readiness.None;
+        _readyByMs = Readiness == Readiness.Starting && actions.Policy.TimeoutUpMs > 0 ? actions.Now + actions.Policy.TimeoutUpMs : null;
+        _watchdogAtMs = !finish && pid != 0 && actions.Policy.WatchdogMs > 0 ? actions.Now + actions.Policy.WatchdogMs : null;
+        if (_readyByMs is { } readyBy) actions.WakeAt(readyBy);
+        if (_watchdogAtMs is { } watchdog) actions.WakeAt(watchdog);
         if (pid == 0)
         {
             // Exec failed: runsv's child would exit 111 at once; behave the same without a process.

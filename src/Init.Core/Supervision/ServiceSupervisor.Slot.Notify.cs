@@ -11,7 +11,9 @@ public sealed partial class ServiceSupervisor
     /// systemd's sd_notify protocol for a service with a <c>notify-socket</c> file: ./run gets
     /// <c>NOTIFY_SOCKET</c>, a datagram socket of the supervisor's in the abstract namespace (so a
     /// service running as any user reaches it), and says <c>READY=1</c> (ready, as with
-    /// notification-fd) and <c>STATUS=…</c> (a line of text, published beside the readiness).
+    /// notification-fd), <c>STATUS=…</c> (a line of text, published beside the readiness),
+    /// <c>STOPPING=1</c> (not ready any more), <c>WATCHDOG=1</c> / <c>WATCHDOG=trigger</c> (with a
+    /// <c>watchdog-timeout</c> file, which also sets WATCHDOG_USEC) and <c>EXTEND_TIMEOUT_USEC=</c>.
     /// Only ./run's process and its descendants are heard: the kernel names each datagram's sender.
     /// </summary>
     private sealed partial class Slot
@@ -63,6 +65,14 @@ public sealed partial class ServiceSupervisor
                 {
                     if (line == "READY=1") { Process.Notified(Process.Pid); changed = true; }
                     else if (line.StartsWith("STATUS=", StringComparison.Ordinal)) { _statusText = Printable(line[7..]); Publish(Process); changed = true; }
+                    else if (line == "STOPPING=1") { Process.Stopping(); changed = true; }
+                    else if (line == "WATCHDOG=1") Process.WatchdogPing();
+                    else if (line == "WATCHDOG=trigger") { Process.WatchdogTrigger(); changed = true; }
+                    else if (line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal))
+                    {
+                        if (ulong.TryParse(line.AsSpan(20), System.Globalization.NumberStyles.None, null, out ulong usec)) Process.ExtendTimeout((long)Math.Min(usec / 1000, (ulong)ServicePolicy.MaxMs));
+                        else _owner._diag.Warn($"{Prefix}{NotifySocketFile}: EXTEND_TIMEOUT_USEC not a number of microseconds: \"{Printable(line[20..])}\": ignored");
+                    }
                 }
                 if (changed) _owner.AfterEvent();
             }

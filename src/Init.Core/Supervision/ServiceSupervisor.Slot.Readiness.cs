@@ -97,6 +97,7 @@ public sealed partial class ServiceSupervisor
             {
                 Readiness.Starting => $"starting {Process.Pid}\n",
                 Readiness.Ready => $"ready {Process.Pid}\n",
+                Readiness.Stopping => $"stopping {Process.Pid}\n",
                 _ => "",
             };
             if (text.Length > 0 && _statusText is not null) text += $"status {_statusText}\n";

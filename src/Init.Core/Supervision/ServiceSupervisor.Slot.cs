@@ -104,7 +104,8 @@ public sealed partial class ServiceSupervisor
                 Stdin = _isLog ? _owner._logRead : SpawnRequest.Inherit,
                 Stdout = !_isLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
                 ExtraFds = notification is { } n ? [(n.WriteEnd, n.Number)] : [],
-                Environment = ChildEnvironment(("NOTIFY_SOCKET", notifySocket), (ServiceInstance.ArgumentVariable, _owner.Instance)),
+                Environment = ChildEnvironment(("NOTIFY_SOCKET", notifySocket), (ServiceInstance.ArgumentVariable, _owner.Instance),
+                    ("WATCHDOG_USEC", notifySocket is not null && Policy.WatchdogMs > 0 ? (Policy.WatchdogMs * 1000).ToString() : null)),
             };
             int rc = Spawner.Spawn(request, out int pid);
             if (notification is { } opened) Sys.Close(opened.WriteEnd);   // the child's alone now: EOF once it is gone
@@ -196,6 +197,8 @@ public sealed partial class ServiceSupervisor
         }
 
         public void Signal(int pid, int signo) => Sys.Kill(pid, signo);
+
+        public void Report(string message) => _owner._diag.Warn(Prefix + message);
 
         private bool _dirty;
         private bool _publishFailing;          // warned once; the retries stay quiet until a write succeeds

@@ -91,4 +91,63 @@ public class LifecycleTests
         Assert.That(Run.Until(() => File.ReadAllText(err).Contains(expected), 5000), Is.True, File.ReadAllText(err));
         Assert.That(supervised.HasSupervisor, Is.True, "the supervisor goes on");
     }
+
+    /// <summary>Perl (Debian's perl-base) as an sd_notify client: sends each argument, one datagram each, half a second apart.</summary>
+    private const string Notify = """
+        use Socket;
+        my $name = $ENV{NOTIFY_SOCKET};
+        $name =~ s/^@/\0/;
+        socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+        for my $m (@ARGV) { send($s, $m, 0, pack_sockaddr_un($name)) or die "send: $!"; select(undef, undef, undef, 0.5); }
+        """;
+
+    [TestCase(Ours), TestCase(Supervised.Engine), CancelAfter(40_000)]
+    public void A_service_that_stops_sending_WATCHDOG_is_aborted_and_started_again(string runsv)
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp["notify.pl"], Notify);
+        // Ready, three pings half a second apart, then silence (a hung main loop).
+        temp.Script("svc/run", $"#!/bin/sh\necho \"$WATCHDOG_USEC\" >> ../starts\nexec /usr/bin/perl -e 'do \"{temp["notify.pl"]}\"; sleep 1000' READY=1 WATCHDOG=1 WATCHDOG=1 WATCHDOG=1\n");
+        temp.Write("svc/notify-socket", "");
+        temp.Write("svc/watchdog-timeout", "1500\n");
+        using var supervised = new Supervised(temp["svc"], Runsv(runsv));
+
+        string err = runsv == Ours ? temp["svc.runsv.err"] : temp["svc.engine.err"];
+        Assert.That(Run.Until(() => Starts(temp) >= 2, 20_000), Is.True, File.ReadAllText(err));
+        Assert.That(File.ReadAllLines(temp["starts"])[0], Is.EqualTo("1500000"), "WATCHDOG_USEC as systemd sets it");
+        Assert.That(File.ReadAllText(err), Does.Contain("warning: no WATCHDOG=1 for 1500 ms (watchdog-timeout): aborting it"));
+        Reliability.Record("lifecycle", $"an sd_notify service that stops sending WATCHDOG=1, watchdog-timeout 1500 ({runsv})", 1, "reported, aborted (ABRT) and started again");
+    }
+
+    [TestCase(Ours), TestCase(Supervised.Engine), CancelAfter(40_000)]
+    public void A_service_never_ready_within_timeout_up_is_reported_and_started_again(string runsv)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "#!/bin/sh\ndate +%s.%N >> ../starts\nexec sleep 1000\n");
+        temp.Write("svc/notification-fd", "3\n");
+        temp.Write("svc/timeout-up", "1500\n");
+        using var supervised = new Supervised(temp["svc"], Runsv(runsv));
+
+        string err = runsv == Ours ? temp["svc.runsv.err"] : temp["svc.engine.err"];
+        Assert.That(Run.Until(() => Starts(temp) >= 2, 20_000), Is.True, File.ReadAllText(err));
+        Assert.That(File.ReadAllText(err), Does.Contain("warning: not ready 1500 ms after its start (timeout-up): stopping it"));
+        Assert.That(Run.Command(Binary.Applet("sv"), "-w", "1", "start", temp["svc"]).Stdout, Does.StartWith("timeout: run: "), "sv start -w: never ready, never ok");
+    }
+
+    [TestCase(Ours), CancelAfter(40_000)]
+    public void Extend_timeout_usec_gives_a_slow_stop_more_time_than_timeout_kill(string runsv)
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp["notify.pl"], Notify);
+        // On TERM: asks for 4 s more, takes 2 s to finish, exits 0; timeout-kill alone would KILL it after 1 s.
+        File.WriteAllText(temp["stop.sh"], $"/usr/bin/perl -e 'do \"{temp["notify.pl"]}\"' EXTEND_TIMEOUT_USEC=4000000\nsleep 2\necho clean > {temp["ended"]}\n");
+        temp.Script("svc/run", $"#!/bin/sh\ntrap '. {temp["stop.sh"]}; exit 0' TERM\nwhile :; do sleep 0.1; done\n");
+        temp.Write("svc/notify-socket", "");
+        temp.Write("svc/timeout-kill", "1000\n");
+        using var supervised = new Supervised(temp["svc"], Runsv(runsv));
+        supervised.WaitRunning();
+
+        Assert.That(Run.Command(Binary.Applet("sv"), "-w", "10", "down", temp["svc"]).Stdout, Does.StartWith("ok: down: "));
+        Assert.That(File.Exists(temp["ended"]), Is.True, "it finished its own stop instead of being killed after 1 s");
+    }
 }

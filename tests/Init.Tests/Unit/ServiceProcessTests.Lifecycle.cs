@@ -213,3 +213,89 @@ public partial class ServiceProcessTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 }
+
+/// <summary>timeout-up, the sd_notify watchdog, STOPPING=1 and EXTEND_TIMEOUT_USEC: deadlines the supervisor keeps, against the fake world.</summary>
+public partial class ServiceProcessTests
+{
+    /// <summary>A service declaring readiness, its ./run (pid 100) just started.</summary>
+    private static (ServiceProcess, FakeWorld) Starting(ServicePolicy policy)
+    {
+        var world = new FakeWorld { Policy = policy, DeclaresReadiness = true };
+        var p = new ServiceProcess(false, world);
+        p.Reconcile();
+        world.Log.Clear();
+        return (p, world);
+    }
+
+    [Test, MaxTime(5_000)]
+    public void A_service_not_ready_within_timeout_up_is_reported_stopped_and_its_exit_is_a_death()
+    {
+        var (p, world) = Starting(ServicePolicy.Runit with { TimeoutUpMs = 3000, Limit = new RestartLimit(5, 60_000) });
+        world.Now += 2999;
+        p.Reconcile();
+        Assert.That(world.Log, Does.Not.Contain("kill 100 15"));
+        world.Now += 1;
+        p.Reconcile();
+        Assert.That(world.Log, Does.Contain("report not ready 3000 ms after its start (timeout-up): stopping it").And.Contain("kill 100 15"));
+        Assert.That(p.TermSent, Is.False, "not a stop anybody asked for");
+        world.Now += ServiceProcess.AbortKillMs;
+        p.Reconcile();
+        Assert.That(world.Log, Does.Contain("kill 100 9"), "one that ignores the signal is killed");
+        p.Exited(9);
+        Assert.That(p.Deaths, Is.EqualTo(1));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void Readiness_in_time_disarms_timeout_up()
+    {
+        var (p, world) = Starting(ServicePolicy.Runit with { TimeoutUpMs = 3000 });
+        world.Now += 1000;
+        p.Notified(100);
+        world.Now += 10_000;
+        p.Reconcile();
+        Assert.That(world.Log, Has.None.StartsWith("kill").And.None.StartsWith("report"));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void Watchdog_pings_keep_the_service_and_a_missing_one_aborts_it()
+    {
+        var (p, world) = Starting(ServicePolicy.Runit with { WatchdogMs = 2000 });
+        for (int i = 0; i < 5; i++)
+        {
+            world.Now += 1500;
+            p.WatchdogPing();
+            p.Reconcile();
+        }
+        Assert.That(world.Log, Has.None.StartsWith("kill"), "pinged in time");
+        world.Now += 2000;
+        p.Reconcile();
+        Assert.That(world.Log, Does.Contain("report no WATCHDOG=1 for 2000 ms (watchdog-timeout): aborting it").And.Contain("kill 100 6"));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void Watchdog_trigger_aborts_at_once()
+    {
+        var (p, world) = Starting(ServicePolicy.Runit with { WatchdogMs = 60_000 });
+        p.WatchdogTrigger();
+        p.Reconcile();
+        Assert.That(world.Log, Does.Contain("kill 100 6"));
+    }
+
+    [Test, MaxTime(5_000)]
+    public void Extend_timeout_postpones_the_stop_deadline_and_stopping_ends_readiness()
+    {
+        var (p, world) = Starting(ServicePolicy.Runit with { TimeoutKillMs = 2000 });
+        p.Notified(100);
+        p.Stopping();
+        Assert.That(p.Readiness, Is.EqualTo(Readiness.Stopping));
+        p.Control('d');
+        world.Now += 1000;
+        p.ExtendTimeout(5000);
+        world.Now += 4999;
+        p.Reconcile();
+        Assert.That(world.Log, Does.Not.Contain("kill 100 9"), "extended to 5 s from the message");
+        world.Now += 1;
+        p.Reconcile();
+        Assert.That(world.Log, Does.Contain("kill 100 9"));
+    }
+}

@@ -48,6 +48,7 @@ public partial class ServiceProcessTests
         public void Signal(int pid, int signo) => Log.Add($"kill {pid} {signo}");
         public void Publish(ServiceProcess process) => Log.Add("publish");
         public void WakeAt(long monotonicMs) { WakeRequested = monotonicMs; Log.Add("wake"); }
+        public void Report(string message) => Log.Add("report " + message);
     }
 
     private static (ServiceProcess, FakeWorld) Running(bool log = false, bool hasFinish = false)
