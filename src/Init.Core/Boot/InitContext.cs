@@ -45,11 +45,12 @@ public sealed class InitContext
             search = !program.Contains('/');
         }
         // Our runsvdir learns the Supervision setting from its environment (runit's takes no such option).
-        // So do its supervisors the RestartBackoff setting.
-        var environment = Environment.Where(e => !e.StartsWith(Supervision.SupervisionEngine.ModeVariable + "=", StringComparison.Ordinal)
-                && !e.StartsWith(Supervision.ServicePolicy.BackoffVariable + "=", StringComparison.Ordinal))
+        // So do its supervisors the RestartBackoff and TimeoutKillMs settings.
+        string[] passed = [Supervision.SupervisionEngine.ModeVariable, Supervision.ServicePolicy.BackoffVariable, Supervision.ServicePolicy.TimeoutKillVariable];
+        var environment = Environment.Where(e => !passed.Any(name => e.StartsWith(name + "=", StringComparison.Ordinal)))
             .Append($"{Supervision.SupervisionEngine.ModeVariable}={Options.Supervision}")
-            .Append($"{Supervision.ServicePolicy.BackoffVariable}={Options.RestartBackoff}").ToList();
+            .Append($"{Supervision.ServicePolicy.BackoffVariable}={Options.RestartBackoff}")
+            .Append($"{Supervision.ServicePolicy.TimeoutKillVariable}={Options.TimeoutKillMs}").ToList();
         var hooks = new Hooks(Loop, Log, environment, Console);
         return new Scanner(Loop, Log, hooks, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
     }

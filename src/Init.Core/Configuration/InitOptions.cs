@@ -63,6 +63,13 @@ public sealed class InitOptions
     /// </summary>
     public string RestartBackoff { get; set; } = "off";
 
+    /// <summary>
+    /// Default <c>timeout-kill</c> of every service, in ms: KILL a service still running that long
+    /// after its down-signal (0, the default: never, as runit). A service's file overrides it.
+    /// Passed on as INIT_TIMEOUTKILLMS.
+    /// </summary>
+    public int TimeoutKillMs { get; set; }
+
     /// <summary>Program started as the stage-2 scanner; empty: this binary's own runsvdir applet.</summary>
     public string Runsvdir { get; set; } = "";
 }

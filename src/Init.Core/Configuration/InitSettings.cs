@@ -30,6 +30,7 @@ public static class InitSettings
         Number("RespawnMaxSeconds", 1, int.MaxValue, (o, v) => o.RespawnMaxSeconds = v),
         Choice("Supervision", (o, v) => o.Supervision = v, "engine", "process"),
         Text("Runsvdir", (o, v) => o.Runsvdir = v),
+        Number("TimeoutKillMs", 0, int.MaxValue, (o, v) => o.TimeoutKillMs = v),
         new("RestartBackoff", "off, or MIN MAX RESET in milliseconds (0 < MIN <= MAX)", (o, v) =>
         {
             if (!IsBackoff(v)) return false;

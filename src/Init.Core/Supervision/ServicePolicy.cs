@@ -45,10 +45,10 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     /// Reads the files of <paramref name="directory"/>; each invalid one is reported through
     /// <paramref name="warn"/> ("timeout-kill: not a number of milliseconds: \"abc\": ignored") and its default used.
     /// </summary>
-    /// <param name="backoff">The global default (<see cref="BackoffVariable"/>), which a <c>restart-backoff</c> file overrides.</param>
-    public static ServicePolicy Read(string directory, Action<string> warn, Supervision.Backoff? backoff = null)
+    /// <param name="defaults">The global settings (<see cref="Globals"/>: backoff and timeout-kill), which the files override; <see cref="Runit"/> by default.</param>
+    public static ServicePolicy Read(string directory, Action<string> warn, ServicePolicy? defaults = null)
     {
-        var policy = Runit with { Backoff = backoff };
+        var policy = defaults ?? Runit;
         int dir = Sys.Open(directory, O_RDONLY | O_DIRECTORY);
         if (dir < 0) return policy;
         try
@@ -174,8 +174,23 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         return n > 0 && text[..n].TrimEnd(" \t\r\n"u8).SequenceEqual("oneshot"u8);
     }
 
-    /// <summary>The environment variable through which PID 1 passes its RestartBackoff setting to runsvdir and runsv.</summary>
-    public const string BackoffVariable = "INIT_RESTARTBACKOFF";
+    /// <summary>The environment variables through which PID 1 passes its RestartBackoff and TimeoutKillMs settings to runsvdir and runsv.</summary>
+    public const string BackoffVariable = "INIT_RESTARTBACKOFF", TimeoutKillVariable = "INIT_TIMEOUTKILLMS";
+
+    /// <summary>
+    /// The defaults every service's files start from, from this process's environment (read once
+    /// per supervisor): runit's, with the global backoff and timeout-kill. A bad value is reported and ignored.
+    /// </summary>
+    public static ServicePolicy Globals(Action<string> warn)
+    {
+        string? backoffText = Environment.GetEnvironmentVariable(BackoffVariable);
+        if (!TryParseBackoffSetting(backoffText, out var backoff))
+            warn($"{BackoffVariable}: not off or MIN MAX RESET in milliseconds: \"{Shown(backoffText ?? "")}\": ignored");
+        string? killText = Environment.GetEnvironmentVariable(TimeoutKillVariable);
+        long? kill = string.IsNullOrEmpty(killText) ? 0 : ParseMs(killText);
+        if (kill is null) warn($"{TimeoutKillVariable}: not a number of milliseconds: \"{Shown(killText!)}\": ignored");
+        return Runit with { Backoff = backoff, TimeoutKillMs = kill ?? 0 };
+    }
 
     /// <summary>The global setting's values: <c>off</c> (or empty: the variable unset) or <c>MIN MAX RESET</c>.</summary>
     public static bool TryParseBackoffSetting(string? text, out Supervision.Backoff? backoff)

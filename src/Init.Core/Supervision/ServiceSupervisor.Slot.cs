@@ -36,7 +36,7 @@ public sealed partial class ServiceSupervisor
         private void ReadPolicy()
         {
             var warnings = new List<string>();
-            Policy = ServicePolicy.Read(Directory, warnings.Add, _owner._backoff);
+            Policy = ServicePolicy.Read(Directory, warnings.Add, _owner._defaults);
             string joined = string.Join("\n", warnings);
             if (joined == _policyWarnings) return;
             _policyWarnings = joined;

@@ -22,8 +22,8 @@ public sealed partial class ServiceSupervisor : IDisposable
     private bool _started, _exited, _disposed;
     private long _lockRetryMs = LockRetryFirstMs;
     private EventLoop.Timer? _lockRetry;
-    /// <summary>The global restart backoff (<see cref="ServicePolicy.BackoffVariable"/>), read once; each service's file overrides it.</summary>
-    private readonly Backoff? _backoff;
+    /// <summary>The global restart backoff and timeout-kill (<see cref="ServicePolicy.Globals"/>), read once; each service's files override them.</summary>
+    private readonly ServicePolicy _defaults;
 
     /// <summary>Raised once, after <c>x</c> (or SIGTERM) when the service and its logger are down.</summary>
     public Action? Finished { get; set; }
@@ -60,9 +60,7 @@ public sealed partial class ServiceSupervisor : IDisposable
         if (Instance is not null && _superviseName == "supervise") _template = Path.Combine(_siblings, ServiceInstance.TemplateName(name!));
         _loop = loop;
         _diag = diagnostics;
-        string? setting = Environment.GetEnvironmentVariable(ServicePolicy.BackoffVariable);
-        if (!ServicePolicy.TryParseBackoffSetting(setting, out _backoff))
-            _diag.Warn($"{ServicePolicy.BackoffVariable}: not off or MIN MAX RESET in milliseconds: \"{setting}\": ignored");
+        _defaults = ServicePolicy.Globals(_diag.Warn);
         _main = new Slot(this, directory, isLog: false);
         if (Sys.Stat(Path.Combine(directory, "log"), out var st) == 0)
         {

@@ -40,6 +40,22 @@ public class StoppingTests
         Assert.That(took, Is.InRange(1.5, 5.0), "KILLed timeout-kill after the TERM");
     }
 
+    [TestCase(Ours), TestCase(Supervised.Engine), CancelAfter(30_000)]
+    public void The_global_TimeoutKillMs_setting_kills_a_TERM_ignoring_service_without_the_file(string runsv)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", IgnoresTerm);
+        using var supervised = new Supervised(temp["svc"], Runsv(runsv), environment: new Dictionary<string, string?> { ["INIT_TIMEOUTKILLMS"] = "2000" });
+        supervised.WaitRunning();
+
+        supervised.Control("d");
+
+        StatusRecord down = default;
+        Assert.That(Run.Until(() => supervised.TryStatus(out down) && down.State == RunState.Down, 10_000), Is.True, "never went down");
+        Assert.That(Run.Until(() => File.Exists(temp["term"]), 2000), Is.True, "the service got no TERM");
+        Assert.That(Seconds(down.Since) - ReadTime(temp["term"]), Is.InRange(1.5, 5.0), "KILLed the global timeout after the TERM");
+    }
+
     [TestCase(Ours), TestCase(Supervised.Engine), TestCase(Supervised.RunitRunsv), CancelAfter(30_000)]
     public void Without_timeout_kill_a_TERM_ignoring_service_is_still_up_3s_after_sv_down_as_under_runit(string runsv)
     {

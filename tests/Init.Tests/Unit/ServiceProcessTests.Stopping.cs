@@ -215,13 +215,13 @@ public partial class ServiceProcessTests
         {
             var warnings = new List<string>();
             Assert.That(ServicePolicy.Read(dir, warnings.Add), Is.EqualTo(ServicePolicy.Runit), "no file: runit");
-            Assert.That(ServicePolicy.Read(dir, warnings.Add, Backoff.Default).Backoff, Is.EqualTo(Backoff.Default), "the global setting");
+            Assert.That(ServicePolicy.Read(dir, warnings.Add, ServicePolicy.Runit with { Backoff = Backoff.Default }).Backoff, Is.EqualTo(Backoff.Default), "the global setting");
             File.WriteAllText(Path.Combine(dir, "down-signal"), "HUP\n");
             File.WriteAllText(Path.Combine(dir, "timeout-kill"), "2000\nignored second line\n");
             File.WriteAllText(Path.Combine(dir, "timeout-finish"), "0\n");
             File.WriteAllText(Path.Combine(dir, "restart-backoff"), "off\n");
 
-            var policy = ServicePolicy.Read(dir, warnings.Add, Backoff.Default);
+            var policy = ServicePolicy.Read(dir, warnings.Add, ServicePolicy.Runit with { Backoff = Backoff.Default, TimeoutKillMs = 9000 });
 
             Assert.That(policy, Is.EqualTo(new ServicePolicy(SIGHUP, 2000, 0, null)));
             Assert.That(warnings, Is.Empty);
