@@ -46,11 +46,13 @@ public sealed class InitContext
         }
         // Our runsvdir learns the Supervision setting from its environment (runit's takes no such option).
         // So do its supervisors the RestartBackoff and TimeoutKillMs settings.
-        string[] passed = [Supervision.SupervisionEngine.ModeVariable, Supervision.ServicePolicy.BackoffVariable, Supervision.ServicePolicy.TimeoutKillVariable];
+        string[] passed = [Supervision.SupervisionEngine.ModeVariable, Supervision.ServicePolicy.BackoffVariable,
+            Supervision.ServicePolicy.TimeoutKillVariable, Supervision.ServicePolicy.StopDependantsVariable];
         var environment = Environment.Where(e => !passed.Any(name => e.StartsWith(name + "=", StringComparison.Ordinal)))
             .Append($"{Supervision.SupervisionEngine.ModeVariable}={Options.Supervision}")
             .Append($"{Supervision.ServicePolicy.BackoffVariable}={Options.RestartBackoff}")
-            .Append($"{Supervision.ServicePolicy.TimeoutKillVariable}={Options.TimeoutKillMs}").ToList();
+            .Append($"{Supervision.ServicePolicy.TimeoutKillVariable}={Options.TimeoutKillMs}")
+            .Append($"{Supervision.ServicePolicy.StopDependantsVariable}={(Options.StopDependants ? "true" : "false")}").ToList();
         var hooks = new Hooks(Loop, Log, environment, Console);
         return new Scanner(Loop, Log, hooks, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
     }

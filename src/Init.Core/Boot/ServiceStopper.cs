@@ -71,14 +71,6 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
 
     public static bool Send(string supervise, char command) => SuperviseClient.Send(supervise, [(byte)command]) == 0;
 
-    /// <summary>Down when supervise/status says no pid, or when its supervisor is gone.</summary>
-    public static bool IsDown(string supervise)
-    {
-        if (!SuperviseClient.HasSupervisor(supervise)) return true;
-        int r = SuperviseClient.ReadStatus(supervise, out var record, out _);
-        if (r > 0) return true;          // no status file (or unreadable): nothing we could wait for
-        return r == 0 && record.Pid == 0;
-    }
 
     private void Tell(Service s)
     {
@@ -93,7 +85,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
         foreach (var s in _services)
         {
             if (!s.Told && s.MayStop) Tell(s);
-            if (s.Down || !s.Told || !IsDown(s.Supervise)) continue;
+            if (s.Down || !s.Told || !SuperviseClient.IsDown(s.Supervise)) continue;
             s.Down = true;
             log.Line(s.Killed ? $"stage 3: {s.Name}: killed after {elapsed / 1000.0:0.0}s (did not stop within the grace)" : $"stage 3: {s.Name}: stopped ({elapsed / 1000.0:0.0}s)");
         }

@@ -70,6 +70,12 @@ public sealed class InitOptions
     /// </summary>
     public int TimeoutKillMs { get; set; }
 
+    /// <summary>
+    /// Whether stopping a service (<c>sv down</c>, <c>x</c>) first stops the services whose
+    /// dependencies.d names it (true, the default), or only that one. Passed on as INIT_STOPDEPENDANTS.
+    /// </summary>
+    public bool StopDependants { get; set; } = true;
+
     /// <summary>Program started as the stage-2 scanner; empty: this binary's own runsvdir applet.</summary>
     public string Runsvdir { get; set; } = "";
 }

@@ -31,6 +31,7 @@ public static class InitSettings
         Choice("Supervision", (o, v) => o.Supervision = v, "engine", "process"),
         Text("Runsvdir", (o, v) => o.Runsvdir = v),
         Number("TimeoutKillMs", 0, int.MaxValue, (o, v) => o.TimeoutKillMs = v),
+        Flag("StopDependants", (o, v) => o.StopDependants = v),
         new("RestartBackoff", "off, or MIN MAX RESET in milliseconds (0 < MIN <= MAX)", (o, v) =>
         {
             if (!IsBackoff(v)) return false;

@@ -12,7 +12,7 @@ public enum Op : byte
     ForgetPid, RecordStatus, EnterFinish, Stamp,
     LaunchRun, LaunchFinish, Reconcile,
     ArmKill, ArmFinishKill, NoteExit,
-    Ready, Rerun, Abort, ArmAbortKill,
+    Ready, Rerun, Abort, ArmAbortKill, StopDependants,
 }
 
 /// <summary>One step: an <see cref="Op"/> with its control byte or signal where it takes one.</summary>
@@ -56,11 +56,11 @@ public static partial class RunsvTable
     [
         ('u', [WantUp, Publish, Reconcile], [WantUp, Publish, Reconcile], [WantUp, Publish, Reconcile]),
         ('d', [WantDown, ForgetOnce, Publish, Reconcile],
-              [WantDown, ForgetOnce, Publish, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
+              [WantDown, ForgetOnce, Publish, StopDependants, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
               [WantDown, ForgetOnce, Publish, Reconcile]),
         ('o', [WantDown, Publish, ArmOnce, Reconcile], [WantDown, Publish, Reconcile], [WantDown, Publish, Reconcile]),
         ('x', [WantExit, ForgetOnce, Publish, Reconcile],
-              [WantExit, ForgetOnce, Publish, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
+              [WantExit, ForgetOnce, Publish, StopDependants, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
               [WantExit, ForgetOnce, Publish, Reconcile]),
         ('t', [Reconcile], [Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile], [Reconcile]),
         ('k', [MarkDown, Reconcile], [Control('k'), Kill(SIGKILL), MarkDown, Reconcile], [Control('k'), Kill(SIGKILL), MarkDown, Reconcile]),
@@ -142,7 +142,7 @@ public static partial class RunsvTable
     }
 
     private static Step[] WithoutOverrides(Step[] cell) =>
-        Array.FindAll(cell, s => s.Op is not (Override or OverrideAsWanted));
+        Array.FindAll(cell, s => s.Op is not (Override or OverrideAsWanted or StopDependants));
 
     /// <summary>The row of a control byte: its place in <see cref="Commands"/>, or the last row for any other byte.</summary>
     private static int Row(char command) => Commands.IndexOf(command) is >= 0 and var i ? i : ControlRows - 1;

@@ -19,4 +19,14 @@ public static class ServiceDependencies
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
+
+    /// <summary>The services in <paramref name="siblings"/> (the scanned directory) whose dependencies.d names <paramref name="name"/>: (name, path).</summary>
+    public static IEnumerable<(string Name, string Path)> Dependants(string siblings, string name)
+    {
+        foreach (var service in ServiceScan.Read(siblings, (_, _, _) => { }) ?? [])
+        {
+            string path = System.IO.Path.Combine(siblings, service.Name);
+            if (service.Name != name && Array.IndexOf(Of(path), name) >= 0) yield return (service.Name, path);
+        }
+    }
 }

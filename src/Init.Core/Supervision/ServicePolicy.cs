@@ -25,7 +25,7 @@ public readonly record struct RestartLimit(int Deaths, long WindowMs);
 /// </summary>
 public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, long TimeoutFinishMs, Backoff? Backoff,
     RestartLimit? Limit = null, int DeathTally = ServicePolicy.DefaultDeathTally, bool Oneshot = false,
-    long TimeoutUpMs = 0, long WatchdogMs = 0)
+    long TimeoutUpMs = 0, long WatchdogMs = 0, bool StopDependants = true)
 {
     public static readonly ServicePolicy Runit = new(SIGTERM, 0, 0, null);
 
@@ -175,7 +175,8 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     }
 
     /// <summary>The environment variables through which PID 1 passes its RestartBackoff and TimeoutKillMs settings to runsvdir and runsv.</summary>
-    public const string BackoffVariable = "INIT_RESTARTBACKOFF", TimeoutKillVariable = "INIT_TIMEOUTKILLMS";
+    public const string BackoffVariable = "INIT_RESTARTBACKOFF", TimeoutKillVariable = "INIT_TIMEOUTKILLMS",
+        StopDependantsVariable = "INIT_STOPDEPENDANTS";
 
     /// <summary>
     /// The defaults every service's files start from, from this process's environment (read once
@@ -189,7 +190,10 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         string? killText = Environment.GetEnvironmentVariable(TimeoutKillVariable);
         long? kill = string.IsNullOrEmpty(killText) ? 0 : ParseMs(killText);
         if (kill is null) warn($"{TimeoutKillVariable}: not a number of milliseconds: \"{Shown(killText!)}\": ignored");
-        return Runit with { Backoff = backoff, TimeoutKillMs = kill ?? 0 };
+        string? dependants = Environment.GetEnvironmentVariable(StopDependantsVariable);
+        bool stopDependants = dependants is null or "" or "true" or "1";
+        if (!stopDependants && dependants is not ("false" or "0")) { warn($"{StopDependantsVariable}: not true or false: \"{Shown(dependants!)}\": ignored"); stopDependants = true; }
+        return Runit with { Backoff = backoff, TimeoutKillMs = kill ?? 0, StopDependants = stopDependants };
     }
 
     /// <summary>The global setting's values: <c>off</c> (or empty: the variable unset) or <c>MIN MAX RESET</c>.</summary>

@@ -37,6 +37,12 @@ public interface IServiceActions
     ServicePolicy Policy { get; }
     /// <summary>Says what the supervisor did on its own to the process (a deadline passed), as a warning under the service's name.</summary>
     void Report(string message);
+    /// <summary>
+    /// Tells the services that need this one (dependencies.d) to stop, and returns true when some are
+    /// still up: the process then waits until the world calls <see cref="ServiceProcess.DependantsStopped"/>.
+    /// False when none is up (or the StopDependants setting is off): the stop goes on at once.
+    /// </summary>
+    bool StopDependants();
 }
 
 /// <summary>
@@ -245,6 +251,9 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         Reconcile();
     }
 
+    /// <summary>What <see cref="IServiceActions.StopDependants"/> waited for is over (they are down, or the wait ran out): the stop goes on.</summary>
+    public void DependantsStopped() => OverrideFinished(false);
+
     /// <summary>./run with <paramref name="pid"/> said it is ready (a newline on its notification-fd).</summary>
     public void Notified(int pid)
     {
@@ -322,6 +331,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             case Op.ArmOnce: _oncePending = true; break;
             case Op.Publish: actions.Publish(this); break;
             case Op.Override: return !StartOverride(step.Command);
+            case Op.StopDependants: return !actions.StopDependants();
             case Op.OverrideAsWanted: return !StartOverride(Want switch { Want.Down => 'd', Want.Exit => 'x', _ => '\0' });
             case Op.Signal: if (!_handled) actions.Signal(Pid, step.Signo); break;
             case Op.Term:

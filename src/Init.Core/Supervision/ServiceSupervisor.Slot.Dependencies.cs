@@ -35,6 +35,45 @@ public sealed partial class ServiceSupervisor
             return false;
         }
 
+        /// <summary>How long a stop waits for the services that need this one to go down first.</summary>
+        public const long DependantsGraceMs = 10_000;
+        private EventLoop.Timer? _dependantsPoll;
+
+        /// <summary>
+        /// Before this service stops: <c>d</c> to every sibling whose dependencies.d names it and that
+        /// still runs; true (the stop waits) while one of them is up, polled until none is or the grace ends.
+        /// </summary>
+        public bool StopDependants()
+        {
+            if (_isLog || !Policy.StopDependants) return false;
+            var up = new List<(string Name, string Supervise)>();
+            foreach (var (name, path) in ServiceDependencies.Dependants(_owner._siblings, _owner.Name))
+            {
+                string supervise = ServiceInstance.SuperviseOf(path);
+                if (SuperviseClient.IsDown(supervise)) continue;
+                // One already told to stop (want down, or exit: its status says 'd' for both) is only waited for:
+                // a 'd' now would turn its exit into a down and its supervisor would never end.
+                if (SuperviseClient.ReadStatus(supervise, out var status, out _) == 0 && status.Want == 'u') SuperviseClient.Send(supervise, "d"u8);
+                up.Add((name, supervise));
+            }
+            if (up.Count == 0) return false;
+            _owner._diag.Info($"stopping first what needs it: {string.Join(' ', up.Select(d => d.Name))}");
+            long until = Now + DependantsGraceMs;
+            void Poll()
+            {
+                _dependantsPoll = null;
+                var still = up.Where(d => !SuperviseClient.IsDown(d.Supervise)).ToList();
+                if (still.Count > 0 && Now < until) { _dependantsPoll = _owner._loop.After(DependencyPollMs, () => _owner.Guarded(Poll)); return; }
+                if (still.Count > 0) _owner._diag.Warn($"still up {DependantsGraceMs / 1000} s after being told to stop: {string.Join(' ', still.Select(d => d.Name))}: stopping anyway");
+                Process.DependantsStopped();
+                _owner.AfterEvent();
+            }
+            _dependantsPoll = _owner._loop.After(DependencyPollMs, () => _owner.Guarded(Poll));
+            return true;
+        }
+
+        private void CancelDependantsPoll() => _dependantsPoll?.Cancel();
+
         private void Report(string name, string message)
         {
             if (_reported.Add(name)) _owner._diag.Warn(message);

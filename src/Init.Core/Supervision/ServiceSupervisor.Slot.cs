@@ -253,6 +253,7 @@ public sealed partial class ServiceSupervisor
         public void Dispose(EventLoop loop)
         {
             _wake?.Cancel();
+            CancelDependantsPoll();
             StopListening();
             CloseNotifySocket();
             _publishRetry?.Cancel();

@@ -36,6 +36,8 @@ public sealed partial class ServiceSupervisor : IDisposable
 
     public string Directory { get; }
     private readonly string _siblings;
+    /// <summary>The service's name among its siblings: what their dependencies.d call it.</summary>
+    public string Name { get; }
     /// <summary>ARG of an instance <c>NAME@ARG</c>: ./run's <c>$1</c> and <c>INSTANCE</c>; null for any other service.</summary>
     public string? Instance { get; }
     private readonly string _superviseName;
@@ -54,6 +56,7 @@ public sealed partial class ServiceSupervisor : IDisposable
         Directory = directory;
         string? real = Sys.RealDirectory(directory);
         _siblings = siblings ?? Path.GetDirectoryName(real ?? Path.GetFullPath(directory)) ?? "/";
+        Name = name ?? Path.GetFileName(real ?? Path.GetFullPath(directory));
         Instance = name is null ? null : ServiceInstance.Argument(name);
         _superviseName = name is null ? "supervise" : ServiceInstance.SuperviseName(name, real);
         // A directory instance takes the run and finish it lacks from its template, beside it.

@@ -45,6 +45,15 @@ public static class SuperviseClient
         return StatusRecord.TryRead(buffer[..n], out record) ? 0 : -1;
     }
 
+    /// <summary>Down when supervise/status says no pid, or when its supervisor is gone (what stopping waits for).</summary>
+    public static bool IsDown(string supervise)
+    {
+        if (!HasSupervisor(supervise)) return true;
+        int r = ReadStatus(supervise, out var record, out _);
+        if (r > 0) return true;          // no status file (or unreadable): nothing anyone could wait for
+        return r == 0 && record.Pid == 0;
+    }
+
     /// <summary>Whether the supervisor marked the service failed (its restart limit reached) in <c>supervise/restart</c>, Init's file.</summary>
     public static bool IsFailed(string supervise)
     {

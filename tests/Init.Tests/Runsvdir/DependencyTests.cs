@@ -96,4 +96,38 @@ public class DependencyTests
         Assert.That(a - b, Is.GreaterThanOrEqualTo(400_000_000), "b needs a: a gets TERM only once b has gone");
         Reliability.Record("lifecycle", "container stop of a chain c -> b -> a", 1, $"stopped in reverse order: c, then b {(b - c) / 1_000_000} ms later, then a {(a - b) / 1_000_000} ms later");
     }
+
+    /// <summary>Notes when TERM reached it and takes half a second to go.</summary>
+    private const string SlowStop = "#!/bin/sh\ntrap 'date +%s%N > stopped; sleep 0.5; exit 0' TERM\ntouch started\nwhile :; do sleep 0.05; done\n";
+
+    [TestCase("engine", true), TestCase("process", true), TestCase("engine", false), CancelAfter(40_000)]
+    public void Sv_down_of_a_dependency_first_stops_what_needs_it_unless_the_setting_is_off(string mode, bool stopDependants)
+    {
+        using var temp = new TempDirectory();
+        foreach (string name in new[] { "db", "app", "other" }) temp.Script($"service/{name}/run", SlowStop);
+        temp.Write("service/app/dependencies.d/db", "");
+        var runsvdir = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir",
+            new Dictionary<string, string?> { ["INIT_SUPERVISION"] = mode, ["INIT_STOPDEPENDANTS"] = stopDependants ? "true" : "false" });
+        try
+        {
+            Assert.That(Run.Until(() => new[] { "db", "app", "other" }.All(n => File.Exists(temp[$"service/{n}/started"])), 15_000), Is.True, File.ReadAllText(temp["runsvdir.err"]));
+
+            var down = Run.Command(Binary.Applet("sv"), "-w", "15", "down", temp["service/db"]);
+
+            Assert.That(down.Stdout, Does.StartWith($"ok: down: {temp["service/db"]}: "));
+            string app = Run.Command(Binary.Applet("sv"), "status", temp["service/app"]).Stdout;
+            Assert.That(Run.Command(Binary.Applet("sv"), "status", temp["service/other"]).Stdout, Does.StartWith("run: "), "what does not need db runs on");
+            if (!stopDependants)
+            {
+                Assert.That(app, Does.StartWith("run: "), "StopDependants=false: only db stops");
+                return;
+            }
+            Assert.That(Run.Until(() => Run.Command(Binary.Applet("sv"), "status", temp["service/app"]).Stdout.StartsWith("down: "), 5_000), Is.True, app);
+            long db = Nanoseconds(temp["service/db/stopped"]), appStopped = Nanoseconds(temp["service/app/stopped"]);
+            Assert.That(db - appStopped, Is.GreaterThanOrEqualTo(400_000_000), "db gets TERM only once app, which needs it, has gone");
+            Assert.That(Run.Command(Supervised.RunitSv, "status", temp["service/app"]).Stdout, Does.Match(@"^down: .*, normally up\n$"), "runit's sv: app wanted down");
+            Reliability.Record("lifecycle", $"sv down of a service another needs ({mode})", 1, $"the dependant stopped first, the service {(db - appStopped) / 1_000_000} ms later; the unrelated one ran on");
+        }
+        finally { RunsvdirTests.Stop(runsvdir); }
+    }
 }

@@ -298,4 +298,21 @@ public partial class ServiceProcessTests
         p.Reconcile();
         Assert.That(world.Log, Does.Contain("kill 100 9"));
     }
+
+    [TestCase('d'), TestCase('x'), MaxTime(5_000)]
+    public void A_stop_waits_for_the_dependants_to_go_down_before_its_own_signal(char command)
+    {
+        var (p, world) = Running();
+        world.DependantsUp = true;
+        p.Control(command);
+        Assert.That(world.Log, Does.Contain("stop dependants").And.Not.Contain("kill 100 15"));
+        Assert.That(p.Busy, Is.True, "held like an override");
+        p.Control('k');
+        Assert.That(world.Log, Does.Not.Contain("kill 100 9"), "bytes meanwhile are held back");
+
+        p.DependantsStopped();
+
+        Assert.That(world.Log, Does.Contain("kill 100 15").And.Contain("kill 100 9"));
+        Assert.That(world.Log.IndexOf("kill 100 15"), Is.LessThan(world.Log.IndexOf("kill 100 9")));
+    }
 }

@@ -49,6 +49,14 @@ public partial class ServiceProcessTests
         public void Publish(ServiceProcess process) => Log.Add("publish");
         public void WakeAt(long monotonicMs) { WakeRequested = monotonicMs; Log.Add("wake"); }
         public void Report(string message) => Log.Add("report " + message);
+        /// <summary>Services that need this one are up: a stop waits for them (<see cref="ServiceProcess.DependantsStopped"/>).</summary>
+        public bool DependantsUp;
+        public bool StopDependants()
+        {
+            if (!DependantsUp) return false;
+            Log.Add("stop dependants");
+            return true;
+        }
     }
 
     private static (ServiceProcess, FakeWorld) Running(bool log = false, bool hasFinish = false)
