@@ -17,7 +17,7 @@ public sealed partial class ServiceSupervisor : IDisposable
     private readonly EventLoop _loop;
     private readonly Diagnostics _diag;
     private readonly Slot _main;
-    private readonly Slot? _log;
+    private Slot? _log;
     private int _logRead = -1, _logWrite = -1;
     private bool _started, _exited, _disposed;
     private long _lockRetryMs = LockRetryFirstMs;
@@ -179,6 +179,48 @@ public sealed partial class ServiceSupervisor : IDisposable
     {
         if (Failed is null) throw e;
         Failed(e);
+    }
+
+    /// <summary>
+    /// A <c>log/</c> made while the service runs: its logger is supervised from now on, without
+    /// restarting the service. A running process's stdout cannot be changed from outside, so the
+    /// service's output reaches the logger from its next start (sv restart). The engine calls this
+    /// at each scan, runsv every 5 s; a logger whose lock another supervisor holds is tried again then.
+    /// </summary>
+    public void NoticeLogger()
+    {
+        if (_log is not null || !_started || _disposed || _exited) return;
+        if (Sys.Stat(Path.Combine(Directory, "log"), out var st) < 0 || !st.IsDirectory) return;
+        Guarded(() =>
+        {
+            var log = new Slot(this, Path.Combine(Directory, "log"), isLog: true);
+            try
+            {
+                log.Files.Create();
+                if (!log.Files.TryLock()) { log.Dispose(_loop); return; }
+            }
+            catch (SupervisorError e)
+            {
+                _diag.Warn(e.Message, e.Errno);
+                log.Dispose(_loop);
+                return;
+            }
+            if (Sys.Pipe(out int read, out int write) < 0)
+            {
+                _diag.Warn("unable to create log pipe", Sys.Errno);
+                log.Dispose(_loop);
+                return;
+            }
+            (_log, _logRead, _logWrite) = (log, read, write);
+            log.Prepare(Adoption.Find(log.Files, log.Directory));
+            log.Files.OpenControl();
+            log.Publish(log.Process);
+            log.Flush();
+            log.Files.OpenOk();
+            _loop.Watch(log.Files.ControlFd, () => Guarded(() => ReadControl(log)));
+            _diag.Info("log/ appeared: its logger starts now, the service's output goes to it from the service's next start");
+            AfterEvent();
+        });
     }
 
     /// <summary>SIGTERM to runsv means the same as the control byte <c>x</c>.</summary>

@@ -63,7 +63,11 @@ public sealed class SupervisionEngine : IDisposable
             seen.Add(key);
             if (!_entries.TryGetValue(key, out var entry)) _entries[key] = entry = new Entry(service.Name);
             entry.Name = service.Name;
-            if (entry.Supervisor is not null) continue;
+            if (entry.Supervisor is not null)
+            {
+                entry.Supervisor.NoticeLogger();
+                continue;
+            }
             long notBefore = entry.LastStartMs + RestartDelayMs;
             if (now >= notBefore) Start(entry, now);
             else next = Math.Min(next, notBefore - now);

@@ -150,4 +150,25 @@ public class LifecycleTests
         Assert.That(Run.Command(Binary.Applet("sv"), "-w", "10", "down", temp["svc"]).Stdout, Does.StartWith("ok: down: "));
         Assert.That(File.Exists(temp["ended"]), Is.True, "it finished its own stop instead of being killed after 1 s");
     }
+
+    [TestCase(Ours), TestCase(Supervised.Engine), CancelAfter(60_000)]
+    public void A_log_directory_made_while_the_service_runs_gets_its_logger_without_a_restart(string runsv)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "#!/bin/sh\necho \"started $$\"\nexec sleep 1000\n");
+        using var supervised = new Supervised(temp["svc"], Runsv(runsv));
+        int pid = supervised.WaitRunning().Pid;
+
+        temp.Script("svc/log/run", $"#!/bin/sh\nexec cat >> {temp["logged"]}\n");
+
+        supervised.WaitRunning(timeoutMs: 15_000, log: true);
+        Assert.That(supervised.Status().Pid, Is.EqualTo(pid), "the service was not restarted");
+        Assert.That(Run.Command(Supervised.RunitSv, "status", temp["svc"]).Stdout, Does.Match($@"^run: {temp["svc"]}: \(pid {pid}\) \d+s; run: log: \(pid \d+\) \d+s\n$"),
+            "runit's sv sees both");
+
+        Run.Command(Binary.Applet("sv"), "restart", temp["svc"]);
+
+        Assert.That(Run.Until(() => File.Exists(temp["logged"]) && File.ReadAllText(temp["logged"]).StartsWith("started "), 10_000), Is.True,
+            "from its next start the service's output goes to the logger");
+    }
 }

@@ -52,6 +52,13 @@ public static class RunsvApplet
         loop.OnSignal(SIGTERM, _ => supervisor.Exit());
         loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
         supervisor.Start();
+        // runsvdir's scan interval: a log/ made later gets its logger (the engine checks at its scans).
+        void NoticeLogger()
+        {
+            supervisor.NoticeLogger();
+            loop.After(DirectoryScanner.ScanIntervalMs, NoticeLogger);
+        }
+        loop.After(DirectoryScanner.ScanIntervalMs, NoticeLogger);
         if (exitCode == 0) loop.Run();
         return exitCode;
     }
