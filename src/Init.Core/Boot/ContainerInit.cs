@@ -66,12 +66,9 @@ public sealed class ContainerInit(InitContext ctx)
         foreach (var (name, path, supervise) in _essentials)
         {
             if (SuperviseClient.ReadStatus(supervise, out var status, out _) != 0 || status is not { State: RunState.Down, Pid: 0, Want: 'd' }) continue;
-            Span<byte> text = stackalloc byte[32];
-            int n = Sys.ReadFile(Path.Combine(supervise, "last-exit"), text);
-            if (n <= 0) continue;   // never ran: a service that starts down is not down for good
-            string exit = System.Text.Encoding.ASCII.GetString(text[..n]).Trim();
-            _exitCode = exit.StartsWith("signal ", StringComparison.Ordinal) ? 128 + (int)Digits.Scan(exit[7..])
-                : exit.StartsWith("exit ", StringComparison.Ordinal) ? (int)Digits.Scan(exit[5..]) : 1;
+            // Never ran (no last exit): a service that starts down is not down for good.
+            if (RestartState.Read(supervise)?.LastExit is not { } exit) continue;
+            _exitCode = RestartState.ExitCode(exit);
             Stop($"essential service {name} is down for good ({exit})");
             return;
         }

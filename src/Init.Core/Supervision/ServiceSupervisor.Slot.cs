@@ -215,15 +215,15 @@ public sealed partial class ServiceSupervisor
         {
             if (!_dirty) return;
             _dirty = false;
-            // Before the status: whoever sees the new pid there finds its readiness already written.
+            // Before the status: whoever sees the new pid (or a down for good) there finds its
+            // readiness and last exit already written.
             PublishReadiness();
-            PublishLastExit();
+            // Once there is something to say: a service that never exited keeps runit's files alone.
+            if (Process.Exits > 0 || Policy.Backoff is not null || Policy.Limit is not null || Process.Failed)
+                Files.PublishOwn(RestartState.File, Restart().Format(), _owner._diag.Warn);
             if (Files.Publish(Process.Status, Process.Want == Want.Exit, WarnOnce))
             {
                 _publishFailing = false;
-                // Only for a service with a backoff: a runit directory's supervise/ keeps runit's files.
-                if (Policy.Backoff is not null || Policy.Limit is not null || Process.RestartDelayMs != 0 || Process.Failed)
-                    Files.PublishOwn(SuperviseDirectory.RestartFile, RestartText(), _owner._diag.Warn);
                 return;
             }
             _publishFailing = _dirty = true;
@@ -235,13 +235,14 @@ public sealed partial class ServiceSupervisor
             if (!_publishFailing) _owner._diag.Warn(message, errno);
         }
 
-        /// <summary>supervise/restart: the backoff's delay, when ./run starts next (0: no start waiting), the restart count.</summary>
-        private string RestartText()
+        /// <summary>What supervise/restart says now (<see cref="RestartState"/>).</summary>
+        private RestartState Restart()
         {
             var now = Tai64N.Now();
             long next = Process.NextStartMs == 0 ? 0 : now.UnixSeconds * 1000 + now.Nanoseconds / 1_000_000 + (Process.NextStartMs - Now);
-            string text = $"delay_ms {Process.RestartDelayMs}\nnext_start {next / 1000}.{next % 1000:D3}\nrestarts {Process.Restarts}\n";
-            return Policy.Limit is null && !Process.Failed ? text : text + $"deaths {Process.Deaths}\nfailed {(Process.Failed ? 1 : 0)}\n";
+            return new RestartState(Process.RestartDelayMs, $"{next / 1000}.{next % 1000:D3}", Process.Restarts,
+                Process.Exits > 0 ? RestartState.ExitText(Process.LastStatus) : null,
+                Policy.Limit is null && !Process.Failed ? null : Process.Deaths, Process.Failed);
         }
 
         public void WakeAt(long monotonicMs)

@@ -55,12 +55,7 @@ public static class SuperviseClient
     }
 
     /// <summary>Whether the supervisor marked the service failed (its restart limit reached) in <c>supervise/restart</c>, Init's file.</summary>
-    public static bool IsFailed(string supervise)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        int n = Sys.ReadFile(Path.Combine(supervise, SuperviseDirectory.RestartFile), buffer);
-        return n > 0 && buffer[..n].IndexOf("\nfailed 1\n"u8) >= 0;
-    }
+    public static bool IsFailed(string supervise) => RestartState.Read(supervise) is { Failed: true };
 
     /// <summary>Writes control bytes without blocking: 0, the errno (ENXIO: no supervisor), or -1 for a short write.</summary>
     /// <param name="opened">Whether the open succeeded (so an errno is the write's).</param>

@@ -176,11 +176,11 @@ public sealed class SuperviseDirectory : IDisposable
         return Replace("status", record, warn) && ok;
     }
 
-    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting", RestartFile = "restart";
+    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting";
     private readonly Dictionary<string, string> _published = [];
 
     /// <summary>
-    /// One of Init's own files in supervise/ (readiness, waiting, restart, last-exit: see README),
+    /// One of Init's own files in supervise/ (readiness, waiting, restart: see README),
     /// replaced whole as pid, stat and status are, and only when its text changes.
     /// </summary>
     public bool PublishOwn(string name, string text, Action<string, int> warn)

@@ -141,7 +141,12 @@ public class StoppingTests
         using var supervised = new Supervised(temp["svc"], Runsv(runsv));
 
         Assert.That(StartGaps(temp, 5, 15_000), Has.All.InRange(0.7, 2.0));
-        Assert.That(File.Exists(Path.Combine(supervised.Supervise(), "restart")), Is.False, "no Init file in a runit service's supervise/");
+        var restart = RestartState.Read(supervised.Supervise());
+        if (runsv == Supervised.RunitRunsv) { Assert.That(restart, Is.Null, "runit's runsv writes no Init file"); return; }
+        // Ours: Init's restart file counts the restarts and names the last exit, and shows no delay.
+        Assert.That(restart, Is.Not.Null);
+        Assert.That((restart!.DelayMs, restart.LastExit, restart.Deaths), Is.EqualTo((0L, "exit 1", (int?)null)));
+        Assert.That(restart.Restarts, Is.GreaterThanOrEqualTo(4));
     }
 
     [TestCase(Ours, null, true), TestCase(Supervised.Engine, null, true), TestCase(Ours, "off\n", false), CancelAfter(30_000)]
