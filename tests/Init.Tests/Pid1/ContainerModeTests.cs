@@ -74,9 +74,13 @@ public class ContainerModeTests
         Assert.That(Run.Until(() => NamespacedInit.Stat(pid1).Any(p => p.Name == "runsvdir" && p.Pid != engine), 10_000), Is.True, init.Output);
         Assert.That(Run.Until(() => init.Output.Split("adopted pid").Length == 3, 10_000), Is.True, "both services adopted:\n" + init.Output);
 
-        // sv sees the same processes under the new engine, and no second copy appears.
+        // sv sees the same processes under the new engine (once it holds supervise/ok: "adopted" is
+        // said while it sets the service up, a moment before), and no second copy appears.
         foreach (var (name, pid) in new[] { ("a", pidA), ("b", pidB) })
-            Assert.That(Run.Command(Support.Supervised.RunitSv, "status", temp[$"service/{name}"]).Stdout, Does.StartWith($"run: {temp[$"service/{name}"]}: (pid {pid.Trim()})"));
+        {
+            string Status() => Run.Command(Support.Supervised.RunitSv, "status", temp[$"service/{name}"]).Stdout;
+            Assert.That(Run.Until(() => Status().StartsWith($"run: {temp[$"service/{name}"]}: (pid {pid.Trim()})"), 5_000), Is.True, Status());
+        }
         int Sleepers() => NamespacedInit.Stat(pid1).Concat(NamespacedInit.Stat(NamespacedInit.Stat(pid1).Single(p => p.Name == "runsvdir").Pid))
             .Count(p => p.Name == "sleep" && p.State != 'Z');
         Run.Never(() => Sleepers() != 2, TimeSpan.FromMilliseconds(2_500), "a service started twice under the new engine");
