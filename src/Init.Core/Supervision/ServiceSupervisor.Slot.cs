@@ -77,18 +77,26 @@ public sealed partial class ServiceSupervisor
         {
             if (!finish) ReadPolicy();
             string[] argv = finish ? FinishArguments(process.LastStatus) : ["./run"];
+            // Only ./run gets what the directory declares: ./finish and control/* run as under runit.
+            var environment = new List<(string Name, string? Value)>();
+            (int Source, int Target)[] sockets = finish ? [] : HeldForChild(environment);
             var notification = finish ? null : OpenNotification();
             string? notifySocket = finish ? null : NotifySocketFor();
-            if (notifySocket is not null) _declares = true;
+            if (notifySocket is not null)
+            {
+                _declares = true;
+                environment.Add(("NOTIFY_SOCKET", notifySocket));
+            }
+            var (path, arguments) = sockets.Length > 0 ? RunThroughListenPid(argv) : (argv[0], argv);
             var request = new SpawnRequest
             {
-                Path = argv[0],
-                Arguments = argv,
+                Path = path,
+                Arguments = arguments,
                 WorkingDirectory = Directory,
                 Stdin = _isLog ? _owner._logRead : SpawnRequest.Inherit,
                 Stdout = !_isLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
-                ExtraFds = notification is { } n ? [(n.WriteEnd, n.Number)] : [],
-                Environment = notifySocket is null ? null : [.. Sys.EnvironmentEntries().Where(e => !e.StartsWith("NOTIFY_SOCKET=", StringComparison.Ordinal)), "NOTIFY_SOCKET=" + notifySocket],
+                ExtraFds = notification is { } n ? [.. sockets, (n.WriteEnd, n.Number)] : sockets,
+                Environment = EnvironmentWith(environment),
             };
             int rc = Spawner.Spawn(request, out int pid);
             if (notification is { } opened) Sys.Close(opened.WriteEnd);   // the child's alone now: EOF once it is gone
@@ -101,6 +109,21 @@ public sealed partial class ServiceSupervisor
             if (notification is { } watched) ListenForReadiness(watched.ReadEnd, pid);
             _owner._loop.WatchChild(pid, status => OnExit(pid, status));
             return pid;
+        }
+
+        /// <summary>
+        /// Our environment with <paramref name="changes"/> applied (a null value removes the variable):
+        /// the one place ./run's variables are set. Null when there are none, so a runit directory's
+        /// ./run gets the environment exactly as we received it.
+        /// </summary>
+        private static List<string>? EnvironmentWith(List<(string Name, string? Value)> changes)
+        {
+            if (changes.Count == 0) return null;
+            var prefixes = changes.Select(c => c.Name + "=").ToArray();
+            var entries = Sys.EnvironmentEntries().Where(e => !prefixes.Any(p => e.StartsWith(p, StringComparison.Ordinal))).ToList();
+            foreach (var (name, value) in changes)
+                if (value is not null) entries.Add(name + "=" + value);
+            return entries;
         }
 
         /// <summary>
@@ -204,6 +227,7 @@ public sealed partial class ServiceSupervisor
             _wake?.Cancel();
             StopListening();
             CloseNotifySocket();
+            CloseSockets();
             _publishRetry?.Cancel();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
             Files.Dispose();
