@@ -43,7 +43,7 @@ public sealed partial class ServiceSupervisor
             }
             if (CollidesWithSockets((int)number))
             {
-                _owner._diag.Warn($"{Prefix}{NotificationFile}: {number} is a held socket's descriptor ({ListenFile.Name} passes 3 to {LastSocketFd}): ignored");
+                _owner._diag.Warn($"{Prefix}{NotificationFile}: {number} is a held socket's descriptor ({ListenFile.Name} passes {SocketFds}): ignored");
                 return null;
             }
             if (Sys.Pipe(out int readEnd, out int writeEnd, nonBlocking: true) < 0)

@@ -70,7 +70,8 @@ public sealed partial class ServiceSupervisor
         /// <summary>A held socket's number that a <c>notification-fd</c> asks for too: the sockets keep systemd's numbers.</summary>
         private bool CollidesWithSockets(int number) => number >= ListenSockets.FirstFd && number < ListenSockets.FirstFd + _sockets.Count;
 
-        private int LastSocketFd => ListenSockets.FirstFd + _sockets.Count - 1;
+        /// <summary>The numbers the sockets take, as a message says them: "3", "3 to 5".</summary>
+        private string SocketFds => _sockets.Count == 1 ? $"{ListenSockets.FirstFd}" : $"{ListenSockets.FirstFd} to {ListenSockets.FirstFd + _sockets.Count - 1}";
 
         /// <summary>After every event: a service that is down and wanted down (d, x) lets its addresses go, so clients are refused, not queued for nobody.</summary>
         public void ReleaseSocketsWhenDown()
