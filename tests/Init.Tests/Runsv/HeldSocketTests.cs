@@ -230,6 +230,26 @@ public class HeldSocketTests
         });
     }
 
+    [Test, CancelAfter(30_000)]
+    public void A_logger_that_declares_its_own_socket_gets_it_and_the_service_gets_none()
+    {
+        using var temp = new TempDirectory();
+        int port = FreePort();
+        temp.Script("svc/run", "exec sleep 1000\n");
+        temp.Script("svc/log/run", "exec sleep 1000\n");
+        temp.Write("svc/log/listen", $"stream 127.0.0.1:{port} logs\n");
+        using var supervised = new Supervised(temp["svc"]);
+        int service = supervised.WaitRunning().Pid, logger = supervised.WaitRunning(log: true).Pid;
+        Assert.That(Run.Until(() => File.ReadAllText($"/proc/{logger}/comm").Trim() == "sleep" && File.ReadAllText($"/proc/{service}/comm").Trim() == "sleep"), Is.True);
+
+        string[] Listen(int pid) => File.ReadAllText($"/proc/{pid}/environ").Split('\0').Where(e => e.StartsWith("LISTEN_")).Order().ToArray();
+
+        Assert.That(Listen(logger), Is.EqualTo(new[] { "LISTEN_FDNAMES=logs", "LISTEN_FDS=1", $"LISTEN_PID={logger}" }));
+        Assert.That(new FileInfo($"/proc/{logger}/fd/3").LinkTarget, Does.StartWith("socket:"));
+        Assert.That(Listen(service), Is.Empty);
+        Assert.That(Directory.GetFileSystemEntries($"/proc/{service}/fd").Length, Is.EqualTo(3), "the service: 0, 1, 2");
+    }
+
     [Test, CancelAfter(40_000)]
     public void A_unix_stream_socket_takes_the_place_of_a_stale_socket_file_and_stays_across_restarts()
     {
