@@ -20,8 +20,8 @@ public sealed class ListenSockets : IDisposable
     public int Count => _held.Count;
 
     /// <summary>
-    /// Holds exactly <paramref name="declared"/>, in its order: null once every one is bound, else what
-    /// failed ("stream 127.0.0.1:8080: address already used"); the ones bound before it stay held.
+    /// Holds exactly <paramref name="declared"/>, in its order: null once every one is bound, else the
+    /// first that failed ("stream 127.0.0.1:8080: unable to bind: address already used"); every other one is held all the same.
     /// </summary>
     public string? Bind(IReadOnlyList<ListenDeclaration> declared)
     {
