@@ -9,6 +9,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial long syscall(long number, long arg1, long arg2);
     [LibraryImport(Lib, SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
     [LibraryImport(Lib, SetLastError = true)] public static partial int execvp(byte* file, byte** argv);
+    [LibraryImport(Lib, SetLastError = true)] public static partial int execv(byte* path, byte** argv);
     [LibraryImport(Lib, SetLastError = true)] public static partial int setgroups(nuint size, uint* list);
     [LibraryImport(Lib, SetLastError = true)] public static partial int setgid(uint gid);
     [LibraryImport(Lib, SetLastError = true)] public static partial int setuid(uint uid);

@@ -237,5 +237,6 @@ public readonly record struct FileStat(uint Mode, ulong Device, ulong Inode, lon
     public bool IsDirectory => (Mode & 0xF000) == 0x4000;
     public bool IsRegular => (Mode & 0xF000) == 0x8000;
     public bool IsFifo => (Mode & 0xF000) == 0x1000;
+    public bool IsSocket => (Mode & 0xF000) == 0xC000;
     public bool IsOwnerExecutable => (Mode & 0x40) != 0;
 }

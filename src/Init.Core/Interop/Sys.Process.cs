@@ -112,4 +112,23 @@ public static unsafe partial class Sys
             strings.Dispose();
         }
     }
+
+    /// <summary>
+    /// execv(3): the program at <paramref name="path"/>, no PATH search and no fallback to /bin/sh for a
+    /// file without #! (execvp's), as posix_spawn runs ./run. Only returns on failure (-1, <see cref="Errno"/>).
+    /// </summary>
+    public static int ExecV(string path, IReadOnlyList<string> argv)
+    {
+        var strings = new NativeStrings();
+        try
+        {
+            byte** array = strings.AddArray(argv);
+            Libc.execv(strings.Add(path), array);
+            return Fail(LastError);
+        }
+        finally
+        {
+            strings.Dispose();
+        }
+    }
 }

@@ -35,6 +35,23 @@ public static unsafe partial class Sys
     }
 
     /// <summary>
+    /// struct sockaddr_un for <paramref name="path"/>: a file, or with a leading '@' a name in the
+    /// abstract namespace (no file; the length given to bind ends the name). Null when it is too long (107 bytes).
+    /// </summary>
+    public static byte[]? UnixAddress(string path)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(path);
+        bool isAbstract = name.Length > 0 && name[0] == (byte)'@';
+        if (name.Length > 107 || name.Length == 0) return null;
+        // family (2 bytes), then the path: NUL-terminated for a file, NUL-led and not terminated when abstract.
+        var sockaddr = new byte[2 + name.Length + (isAbstract ? 0 : 1)];
+        sockaddr[0] = AF_UNIX;
+        name.CopyTo(sockaddr, 2);
+        if (isAbstract) sockaddr[2] = 0;
+        return sockaddr;
+    }
+
+    /// <summary>
     /// One datagram into <paramref name="buffer"/> with the pid the kernel gives for its sender (0 when
     /// none came): its length, or -1 (EAGAIN when none is waiting). A datagram longer than the buffer
     /// is reported as <paramref name="truncated"/>.

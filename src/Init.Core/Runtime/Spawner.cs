@@ -107,20 +107,55 @@ public static unsafe class Spawner
     private static int AddFileActions(SpawnRequest request, byte* actions, ref NativeStrings strings)
     {
         int rc;
-        if ((rc = AddStdio(actions, request.Stdin, 0)) != 0) return rc;
-        if ((rc = AddStdio(actions, request.Stdout, 1)) != 0) return rc;
-        if ((rc = AddStdio(actions, request.Stderr, 2)) != 0) return rc;
-        int highest = 2;
-        foreach (var (source, target) in request.ExtraFds)
-        {
-            // dup2 onto itself clears FD_CLOEXEC (glibc ≥ 2.29), so the same number works too.
+        int[] stdio = [request.Stdin, request.Stdout, request.Stderr];
+        var moves = new List<(int Source, int Target)>();
+        for (int target = 0; target <= 2; target++)
+            if (stdio[target] >= 0) moves.Add((stdio[target], target));
+        moves.AddRange(request.ExtraFds);
+        if (moves.Select(m => m.Target).Distinct().Count() != moves.Count) return EINVAL;   // two sources for one number
+        int highest = Math.Max(2, moves.Max(m => m.Target as int?) ?? 0);
+        foreach (var (source, target) in Ordered(moves))
             if ((rc = Sys.FileActionsAddDup2(actions, source, target)) != 0) return rc;
-            highest = Math.Max(highest, target);
-        }
+        // Closed last: a descriptor of ours numbered 0 to 2 may be one of the sources above.
+        for (int target = 0; target <= 2; target++)
+            if (stdio[target] == SpawnRequest.Closed && (rc = Sys.FileActionsAddClose(actions, target)) != 0) return rc;
         if (request.ForegroundTerminal >= 0 && (rc = Sys.FileActionsAddTcsetpgrp(actions, request.ForegroundTerminal)) != 0) return rc;
         if (request.WorkingDirectory is not null && (rc = Sys.FileActionsAddChdir(actions, strings.Add(request.WorkingDirectory))) != 0) return rc;
-        // Belt and braces: every fd of ours is O_CLOEXEC already.
+        // Belt and braces: every fd of ours is O_CLOEXEC already (and this also closes the spare copies below).
         return Sys.FileActionsAddClosefrom(actions, highest + 1);
+    }
+
+    /// <summary>
+    /// The dup2 calls that give every target its source, in an order that never overwrites a
+    /// descriptor still to be copied: the file actions run one after another in the child, so
+    /// (5 → 3, 3 → 4) done in that order would hand 5 to both. A move goes first when no pending
+    /// move reads its target; a cycle (3 → 4, 4 → 3) is broken by copying one source to a spare
+    /// number above all of them, which closefrom then closes. dup2 onto itself stays: it clears
+    /// FD_CLOEXEC (glibc ≥ 2.29), so the same number works too.
+    /// </summary>
+    internal static List<(int Source, int Target)> Ordered(IEnumerable<(int Source, int Target)> moves)
+    {
+        var pending = moves.ToList();
+        var ordered = new List<(int, int)>(pending.Count);
+        int spare = pending.Count == 0 ? 3 : pending.Max(m => Math.Max(m.Source, m.Target)) + 1;
+        while (pending.Count > 0)
+        {
+            // dup2 onto itself destroys nothing; any other move must wait while its target is still to be read.
+            int free = pending.FindIndex(m => m.Source == m.Target || !pending.Exists(other => other != m && other.Source == m.Target));
+            if (free >= 0)
+            {
+                ordered.Add(pending[free]);
+                pending.RemoveAt(free);
+                continue;
+            }
+            // Every target is still some other move's source: only cycles are left. Save one source aside.
+            int saved = pending[0].Target;
+            ordered.Add((saved, spare));
+            for (int i = 0; i < pending.Count; i++)
+                if (pending[i].Source == saved && pending[i].Target != saved) pending[i] = (spare, pending[i].Target);
+            spare++;
+        }
+        return ordered;
     }
 
     private static void WriteSigset(byte* set, ulong first64)
@@ -128,9 +163,4 @@ public static unsafe class Spawner
         new Span<byte>(set, SigsetSize).Clear();
         *(ulong*)set = first64;
     }
-
-    private static int AddStdio(byte* actions, int source, int target) =>
-        source == SpawnRequest.Closed ? Sys.FileActionsAddClose(actions, target)
-        : source >= 0 ? Sys.FileActionsAddDup2(actions, source, target)
-        : 0;
 }

@@ -102,16 +102,10 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     /// </summary>
     private static string? ReadLine(int dir, string name, Action<string> warn)
     {
-        int fd = Sys.OpenAt(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-        {
-            if (Sys.Errno == ENOENT) return null;
-            warn(Sys.Errno == ELOOP ? $"{name}: a symlink (never followed): ignored" : $"{name}: unable to open, ignored: {Diagnostics.Text(Sys.Errno)}");
-            return null;
-        }
+        int fd = OpenPlain(dir, name, warn);
+        if (fd < 0) return null;
         try
         {
-            if (Sys.Fstat(fd, out var st) < 0 || !st.IsRegular) { warn($"{name}: not a plain file: ignored"); return null; }
             Span<byte> buffer = stackalloc byte[MaxBytes + 1];
             int n = Sys.Read(fd, buffer);
             if (n < 0) { warn($"{name}: unable to read: ignored"); return null; }
@@ -124,8 +118,49 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         finally { Sys.Close(fd); }
     }
 
+    /// <summary>
+    /// The whole of a plain file in <paramref name="dir"/> of at most <paramref name="maxBytes"/>, read
+    /// with the care of <see cref="ReadLine"/>; null when there is none or it is unusable (then said through <paramref name="warn"/>).
+    /// </summary>
+    internal static byte[]? ReadAll(int dir, string name, int maxBytes, Action<string> warn)
+    {
+        int fd = OpenPlain(dir, name, warn);
+        if (fd < 0) return null;
+        try
+        {
+            var bytes = new byte[maxBytes + 1];
+            int total = 0, n;
+            while (total < bytes.Length && (n = Sys.Read(fd, bytes.AsSpan(total))) != 0)
+            {
+                if (n < 0) { warn($"{name}: unable to read: ignored"); return null; }
+                total += n;
+            }
+            if (total > maxBytes) { warn($"{name}: longer than {maxBytes} bytes: ignored"); return null; }
+            return bytes[..total];
+        }
+        finally { Sys.Close(fd); }
+    }
+
+    /// <summary>An fd of <paramref name="name"/> in <paramref name="dir"/> when it is a plain file; -1 when missing or not one (reported).</summary>
+    private static int OpenPlain(int dir, string name, Action<string> warn)
+    {
+        int fd = Sys.OpenAt(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+        {
+            if (Sys.Errno != ENOENT) warn(Sys.Errno == ELOOP ? $"{name}: a symlink (never followed): ignored" : $"{name}: unable to open, ignored: {Diagnostics.Text(Sys.Errno)}");
+            return -1;
+        }
+        if (Sys.Fstat(fd, out var st) < 0 || !st.IsRegular)
+        {
+            warn($"{name}: not a plain file: ignored");
+            Sys.Close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
     /// <summary>The text as a warning quotes it: printable ASCII, at most 32 characters.</summary>
-    private static string Shown(string text)
+    internal static string Shown(string text)
     {
         var shown = new StringBuilder();
         foreach (char c in text.Length > 32 ? text[..32] : text) shown.Append(c is >= ' ' and < '\x7f' && c != '"' ? c : '?');

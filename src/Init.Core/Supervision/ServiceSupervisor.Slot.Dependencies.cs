@@ -16,7 +16,10 @@ public sealed partial class ServiceSupervisor
         private const long DependencyPollMs = 200;
         private readonly HashSet<string> _reported = [];
 
-        public bool MayStart()
+        /// <summary>Dependencies first: a service waiting for them holds no address yet (clients are refused, not queued).</summary>
+        public bool MayStart() => DependenciesReady() && SocketsBound();
+
+        private bool DependenciesReady()
         {
             if (_isLog) return true;
             string[] needs = ServiceDependencies.Of(Directory);

@@ -41,6 +41,11 @@ public sealed partial class ServiceSupervisor
                 _owner._diag.Warn($"{Prefix}{NotificationFile}: not a descriptor number from 3 to 1023: \"{Printable(text[..n])}\": ignored");
                 return null;
             }
+            if (CollidesWithSockets((int)number))
+            {
+                _owner._diag.Warn($"{Prefix}{NotificationFile}: {number} is a held socket's descriptor ({ListenFile.Name} passes {SocketFds}): ignored");
+                return null;
+            }
             if (Sys.Pipe(out int readEnd, out int writeEnd, nonBlocking: true) < 0)
             {
                 _owner._diag.Warn($"unable to create a pipe for {Prefix}{NotificationFile}", Sys.Errno);

@@ -87,25 +87,35 @@ public sealed partial class ServiceSupervisor
             bool oneshot = Policy.Oneshot;
             string[]? argv = oneshot ? OneshotArguments(finish ? OneshotDown : OneshotUp) : finish ? FinishArguments(process.LastStatus) : ["./run"];
             if (argv is null) return 0;
+            var environment = new List<(string Name, string? Value)>();
             if (_owner.Instance is { } instance)
             {
                 argv = [.. argv, instance];
+                environment.Add((ServiceInstance.ArgumentVariable, instance));
                 if (!_isLog && _owner._template is { } template && Sys.Stat(Path.Combine(Directory, argv[0]), out _) < 0)
                     argv[0] = Path.Combine(template, argv[0]);   // the template's ./run or ./finish
             }
-            var notification = finish || oneshot ? null : OpenNotification();
-            string? notifySocket = finish || oneshot ? null : NotifySocketFor();
+            // Only ./run gets what the directory declares: ./finish, control/* and a oneshot's scripts run as under runit.
+            bool run = !finish && !oneshot;
+            (int Source, int Target)[] sockets = run ? HeldForChild(environment) : [];
+            var notification = run ? OpenNotification() : null;
+            string? notifySocket = run ? NotifySocketFor() : null;
             if (notifySocket is not null || oneshot) _declares = true;
+            if (notifySocket is not null)
+            {
+                environment.Add(("NOTIFY_SOCKET", notifySocket));
+                if (Policy.WatchdogMs > 0) environment.Add(("WATCHDOG_USEC", (Policy.WatchdogMs * 1000).ToString()));
+            }
+            var (path, arguments) = sockets.Length > 0 ? RunThroughListenPid(argv) : (argv[0], argv);
             var request = new SpawnRequest
             {
-                Path = argv[0],
-                Arguments = argv,
+                Path = path,
+                Arguments = arguments,
                 WorkingDirectory = Directory,
                 Stdin = _isLog ? _owner._logRead : SpawnRequest.Inherit,
                 Stdout = !_isLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
-                ExtraFds = notification is { } n ? [(n.WriteEnd, n.Number)] : [],
-                Environment = ChildEnvironment(("NOTIFY_SOCKET", notifySocket), (ServiceInstance.ArgumentVariable, _owner.Instance),
-                    ("WATCHDOG_USEC", notifySocket is not null && Policy.WatchdogMs > 0 ? (Policy.WatchdogMs * 1000).ToString() : null)),
+                ExtraFds = notification is { } n ? [.. sockets, (n.WriteEnd, n.Number)] : sockets,
+                Environment = EnvironmentWith(environment),
             };
             int rc = Spawner.Spawn(request, out int pid);
             if (notification is { } opened) Sys.Close(opened.WriteEnd);   // the child's alone now: EOF once it is gone
@@ -120,13 +130,19 @@ public sealed partial class ServiceSupervisor
             return pid;
         }
 
-        /// <summary>This process's environment with each variable given a value set (replacing any there), or null (inherit it as it is) when none is.</summary>
-        private static string[]? ChildEnvironment(params (string Name, string? Value)[] variables)
+        /// <summary>
+        /// Our environment with <paramref name="changes"/> applied (a null value removes the variable):
+        /// the one place ./run's variables are set. Null when there are none, so a runit directory's
+        /// ./run gets the environment exactly as we received it.
+        /// </summary>
+        private static List<string>? EnvironmentWith(List<(string Name, string? Value)> changes)
         {
-            if (variables.All(v => v.Value is null)) return null;
-            var set = variables.Where(v => v.Value is not null).ToArray();
-            return [.. Sys.EnvironmentEntries().Where(e => !set.Any(v => e.StartsWith(v.Name + "=", StringComparison.Ordinal))),
-                .. set.Select(v => v.Name + "=" + v.Value)];
+            if (changes.Count == 0) return null;
+            var prefixes = changes.Select(c => c.Name + "=").ToArray();
+            var entries = Sys.EnvironmentEntries().Where(e => !prefixes.Any(p => e.StartsWith(p, StringComparison.Ordinal))).ToList();
+            foreach (var (name, value) in changes)
+                if (value is not null) entries.Add(name + "=" + value);
+            return entries;
         }
 
         /// <summary>
@@ -182,7 +198,7 @@ public sealed partial class ServiceSupervisor
                 Path = "control/" + command,
                 Arguments = ["control/" + command],
                 WorkingDirectory = Directory,
-                Environment = ChildEnvironment((ServiceInstance.ArgumentVariable, _owner.Instance)),
+                Environment = _owner.Instance is { } instance ? EnvironmentWith([(ServiceInstance.ArgumentVariable, instance)]) : null,
                 Stdout = _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
             };
             int rc = Spawner.Spawn(request, out int pid);
@@ -257,6 +273,7 @@ public sealed partial class ServiceSupervisor
             CancelDependantsPoll();
             StopListening();
             CloseNotifySocket();
+            CloseSockets();
             _publishRetry?.Cancel();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
             Files.Dispose();

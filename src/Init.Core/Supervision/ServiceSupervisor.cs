@@ -273,6 +273,8 @@ public sealed partial class ServiceSupervisor : IDisposable
     {
         if (_disposed || !_started) return;
         bool finished = Settle();
+        _main.ReleaseSocketsWhenDown();
+        _log?.ReleaseSocketsWhenDown();
         _main.Flush();
         _log?.Flush();
         if (finished) Finished?.Invoke();

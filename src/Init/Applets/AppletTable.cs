@@ -3,7 +3,8 @@ using Init.Runtime;
 namespace Init.Applets;
 
 /// <summary>An applet: its name(s), entry point and one-line summary for <c>init --help</c>.</summary>
-public sealed record Applet(string Name, Func<string, string[], int> Main, string Summary, bool AnswersVersion = true, string[]? Aliases = null);
+/// <param name="Internal">Started only by Init itself: not listed by <c>--help</c> or <c>--list</c> (so no link is made for it).</param>
+public sealed record Applet(string Name, Func<string, string[], int> Main, string Summary, bool AnswersVersion = true, string[]? Aliases = null, bool Internal = false);
 
 /// <summary>
 /// The applets of the multi-call binary. Each lives in its own folder; this is the only place that
@@ -21,6 +22,7 @@ public static partial class AppletTable
         new("svlogd", Svlogd.SvlogdApplet.Run, "keep a service's log lines in rotated directories (runit's svlogd)"),
         new("chpst", Chpst.ChpstApplet.Run, "run a program with a changed process state (runit's chpst)", Aliases: ["envdir", "setuidgid", "envuidgid", "pgrphack", "setlock", "softlimit"]),
         new("container", Container.ContainerApplet.Run, "container entrypoint for one child: init [-s -g -e CODE …] -- cmd (tini, dumb-init)", AnswersVersion: false, Aliases: ["tini", "dumb-init"]),
+        new(ListenPid.ListenPidApplet.Name, ListenPid.ListenPidApplet.Run, "exec a program with LISTEN_PID set to its pid (a supervisor's way to ./run with held sockets)", AnswersVersion: false, Internal: true),
     ];
 
     public static readonly Applet Default = new("init", InitMain, "PID 1, container entrypoint, or `init APPLET ARGS`");
@@ -44,7 +46,7 @@ public static partial class AppletTable
         if (args is ["--list"])
         {
             // One name per line: the links a full installation creates (used by build.cake's Publish).
-            foreach (var applet in All)
+            foreach (var applet in All.Where(a => !a.Internal))
             {
                 Output.Out(applet.Name + "\n");
                 foreach (var alias in applet.Aliases ?? []) Output.Out(alias + "\n");
@@ -65,7 +67,7 @@ public static partial class AppletTable
     {
         var text = new System.Text.StringBuilder();
         text.Append("usage: init APPLET [ARGS...]   or call the binary through a link named like the applet\n\napplets:\n");
-        foreach (var applet in All)
+        foreach (var applet in All.Where(a => !a.Internal))
             text.Append($"  {applet.Name,-12} {applet.Summary}\n");
         return text.ToString();
     }

@@ -131,4 +131,25 @@ public class ParserPropertyTests
         Gen.Select(TextOf("udotkpchaiq12xsrfSlbe-", 12), Gen.Bool, Gen.Bool).Sample((word, verbose, lsb) => { SvCommand.Parse(word, verbose, lsb); }, iter: Many);
         Reliability.Record("bad input", "sv command words: random words", Many, "parsed or refused; nothing throws");
     }
+
+    [Test, MaxTime(20_000)]
+    public void A_listen_file_of_any_bytes_gives_each_line_a_socket_or_a_warning_and_addresses_read_as_System_Net_writes_them()
+    {
+        BytesOf("streamdagr .:[]/@0123456789abcdef#\n\t", 120).Sample(bytes =>
+        {
+            var warnings = new List<string>();
+            var declared = ListenFile.Parse(bytes, warnings.Add);
+            if (warnings.Count == 1 && warnings[0] == "listen: not text: ignored") return declared.Count == 0;
+            int lines = Encoding.UTF8.GetString(bytes).Split('\n').Count(l => l.Trim(' ', '\t', '\r') is { Length: > 0 } t && !t.StartsWith('#'));
+            return declared.Count + warnings.Count == lines;
+        }, iter: Many);
+        Gen.Byte.Array[16].Select(Gen.UShort[1, 65535]).Sample((address, port) =>
+        {
+            string text = $"[{new System.Net.IPAddress(address)}]:{port}";
+            return ListenFile.SocketAddressOf(text) is { } sockaddr && sockaddr.AsSpan(8, 16).SequenceEqual(address) && (sockaddr[2] << 8 | sockaddr[3]) == port;
+        }, iter: Many);
+        Gen.Byte.Array[4].Select(Gen.UShort[1, 65535]).Sample((address, port) =>
+            ListenFile.SocketAddressOf($"{new System.Net.IPAddress(address)}:{port}") is { } sockaddr && sockaddr.AsSpan(4, 4).SequenceEqual(address), iter: Many);
+        Reliability.Record("bad input", "listen: random bytes biased to its syntax, every IPv4 and IPv6 text form System.Net writes", Many * 3, "a socket or one warning per line; addresses read back; nothing throws");
+    }
 }

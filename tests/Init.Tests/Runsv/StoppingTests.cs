@@ -129,7 +129,9 @@ public class StoppingTests
         Assert.That(fields[0], Is.EqualTo("delay_ms 8000"));
         Assert.That(fields[1], Does.StartWith("next_start "));
         Assert.That(fields[2], Does.StartWith("restarts ").And.Not.EqualTo("restarts 0"));
-        Assert.That(Run.Command(Supervised.RunitSv, "status", temp["svc"]).Stdout, Does.StartWith($"down: {temp["svc"]}: "), "runit's sv reads it");
+        // restart is written just before status (so whoever sees down there finds the last exit here): wait for status too.
+        Assert.That(Run.Until(() => Run.Command(Supervised.RunitSv, "status", temp["svc"]).Stdout.StartsWith($"down: {temp["svc"]}: "), 5000), Is.True,
+            "runit's sv reads it");
     }
 
     [TestCase(Supervised.RunitRunsv, true), TestCase(Ours, false), TestCase(Supervised.Engine, false), CancelAfter(30_000)]

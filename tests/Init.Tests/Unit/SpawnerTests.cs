@@ -136,4 +136,49 @@ public class SpawnerTests
         Assert.That((rc, pid, Sys.Errno), Is.EqualTo((EBADF, 0, EBADF)));
         Assert.That(File.Exists(temp["ran"]), Is.False, "the command must not have run");
     }
+
+    [Test, MaxTime(5_000)]
+    public void Descriptors_are_copied_in_an_order_that_overwrites_none_still_to_be_copied()
+    {
+        // (5 → 3, 3 → 4): 3 must reach 4 before 5 overwrites it; (6 ⇄ 7) is a cycle, broken through a spare number.
+        (int Source, int Target)[] moves = [(5, 3), (3, 4), (9, 9), (6, 7), (7, 6), (1, 1)];
+
+        var ordered = Spawner.Ordered(moves);
+
+        // Replay the dup2 calls on a table of what each number holds.
+        var holds = Enumerable.Range(0, 16).ToDictionary(fd => fd, fd => fd);
+        foreach (var (source, target) in ordered) holds[target] = holds[source];
+        foreach (var (source, target) in moves) Assert.That(holds[target], Is.EqualTo(source), $"fd {target} must end up with what {source} was: {string.Join(", ", ordered)}");
+        var spares = ordered.Select(m => m.Target).Except(moves.Select(m => m.Target)).ToList();
+        Assert.That(spares, Is.Not.Empty.And.All.GreaterThan(9), "the cycle goes through a number above every one in use (closefrom closes it)");
+    }
+
+    [Test, MaxTime(10_000)]
+    public void Two_descriptors_swapped_on_their_way_to_the_child_arrive_each_at_the_others_number()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp["a"], "");
+        File.WriteAllText(temp["b"], "");
+        int a = Sys.Open(temp["a"], O_RDONLY), b = Sys.Open(temp["b"], O_RDONLY);
+        // Numbers of our own choosing, free here, so that each source is the other's target.
+        int x = Enumerable.Range(300, 1000).First(fd => !File.Exists($"/proc/self/fd/{fd}") && !File.Exists($"/proc/self/fd/{fd + 1}")), y = x + 1;
+        Assert.That(Sys.Dup2(a, x), Is.EqualTo(x));
+        Assert.That(Sys.Dup2(b, y), Is.EqualTo(y));
+        Sys.SetCloseOnExec(x, true);
+        Sys.SetCloseOnExec(y, true);
+        try
+        {
+            string seen = Spawned(temp, "", output => new SpawnRequest
+            {
+                Path = "/bin/sh", Arguments = ["sh", "-c", $"readlink /proc/$$/fd/{x} /proc/$$/fd/{y}"], Stdout = output, Stderr = output,
+                ExtraFds = [(x, y), (y, x)],
+            });
+
+            Assert.That(seen, Is.EqualTo($"{temp["b"]}\n{temp["a"]}\n"), "in the given order, both would be a's");
+        }
+        finally
+        {
+            foreach (int fd in new[] { a, b, x, y }) Sys.Close(fd);
+        }
+    }
 }
