@@ -8,6 +8,9 @@ namespace Init.Tests.Support;
 /// </summary>
 public static class Requires
 {
+    /// <summary>Unpacked by .ci/setup from Debian's prometheus package (the server is never installed).</summary>
+    public const string Promtool = "/opt/prometheus/usr/bin/promtool";
+
     /// <summary>Programs from outside the repository, by the Debian package that installs them.</summary>
     private static readonly Dictionary<string, string> Packages = new()
     {
@@ -17,6 +20,7 @@ public static class Requires
         ["/usr/bin/unshare"] = "util-linux", ["unshare"] = "util-linux",
         ["/usr/bin/setpriv"] = "util-linux", ["/usr/bin/perl"] = "perl", ["/usr/bin/script"] = "bsdutils",
         ["qemu-system-x86_64"] = "qemu-system-x86",
+        [Promtool] = "prometheus",
     };
 
     /// <summary>

@@ -53,6 +53,9 @@ public static class SvApplet
         string action = args[i++];
         // LSB mode: the service is the name we were called as; the rest of the line is ignored.
         string[] services = lsb ? [progname] : args[i..];
+        // Init's read-only words: `metrics` is no runit command, and `--json` is no service name.
+        if (!lsb && action == "metrics") return SvReports.Run(services, serviceDirectory, json: false);
+        if (!lsb && action == "status" && services is ["--json", ..]) return SvReports.Run(services[1..], serviceDirectory, json: true);
         if (services.Length == 0) throw Usage(progname, lsb);
         var command = SvCommand.Parse(action, verbose, lsb) ?? throw Usage(progname, lsb);
 

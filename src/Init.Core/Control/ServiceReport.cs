@@ -1,0 +1,112 @@
+using System.Text;
+using Init.Interop;
+using Init.Runtime;
+using Init.Supervision;
+using static Init.Interop.Consts;
+
+namespace Init.Control;
+
+/// <summary>What a supervisor of one process (a service, or its logger) last published, as <c>sv status --json</c> and <c>sv metrics</c> show it.</summary>
+/// <param name="Supervised">A supervisor holds <c>supervise/ok</c>; false: nothing below is current (or there was never one).</param>
+/// <param name="State">down, run or finish; null without a readable status.</param>
+/// <param name="Since">Unix time of the last state change (seconds).</param>
+/// <param name="Readiness">starting, ready or stopping, for a service that declares readiness; null otherwise.</param>
+/// <param name="StatusText">The last sd_notify STATUS= text.</param>
+/// <param name="LastExit">exit N, signal N or unknown; null before the first exit (or under runit's runsv, which does not say).</param>
+public sealed record ProcessReport(
+    bool Supervised,
+    string? State,
+    int? Pid,
+    long? Since,
+    long? UptimeSeconds,
+    string? Want,
+    bool Paused,
+    bool TermSent,
+    string? Readiness,
+    string? StatusText,
+    int? Restarts,
+    string? LastExit,
+    long? BackoffDelayMs,
+    string? NextStart,
+    bool Failed,
+    string? Error);
+
+/// <summary>One service: its process, its logger's, and what Init adds about the service as a whole.</summary>
+public sealed record ServiceReport(
+    string Name,
+    string Path,
+    bool NormallyUp,
+    bool Oneshot,
+    string[] WaitingFor,
+    ProcessReport Service,
+    ProcessReport? Log)
+{
+    /// <summary>Up as Init's waits mean it: running (or an up oneshot) and ready where the service declares readiness.</summary>
+    public bool Up => Service.State == "run" && (Service.Pid > 0 || Oneshot) && Service.Readiness is null or "ready";
+
+    /// <summary>Reads the service at <paramref name="path"/>, listed as <paramref name="name"/>: never throws, a missing piece is null.</summary>
+    public static ServiceReport Read(string name, string path)
+    {
+        string supervise = ServiceInstance.SuperviseOf(path);
+        bool hasLog = Sys.Stat(System.IO.Path.Combine(path, "log"), out var st) == 0 && st.IsDirectory;
+        return new ServiceReport(
+            name,
+            path,
+            NormallyUp: ServicePolicy.IsOneshot(path) || Sys.Stat(System.IO.Path.Combine(path, "down"), out _) < 0,
+            Oneshot: ServicePolicy.IsOneshot(path),
+            WaitingFor: ReadWords(System.IO.Path.Combine(supervise, SuperviseDirectory.WaitingFile)),
+            Service: ReadProcess(supervise),
+            Log: hasLog ? ReadProcess(ServiceInstance.SuperviseOf(path, log: true)) : null);
+    }
+
+    private static ProcessReport ReadProcess(string supervise)
+    {
+        int probe = SuperviseClient.Probe(supervise);
+        int r = SuperviseClient.ReadStatus(supervise, out var status, out _);
+        string? error = r == 0 ? null : r == -1 ? "bad supervise/status" : $"supervise/status: {ErrorText.Of(r)}";
+        var restart = RestartState.Read(supervise);
+        var (readiness, text) = ReadReadiness(supervise, status.Pid);
+        long now = Sys.RealTime().Seconds;
+        long? since = r == 0 ? status.Since.UnixSeconds : null;
+        return new ProcessReport(
+            Supervised: probe == 0,
+            State: r != 0 ? null : status.State switch { RunState.Run => "run", RunState.Finish => "finish", _ => "down" },
+            Pid: r == 0 && status.Pid != 0 ? status.Pid : null,
+            Since: since,
+            UptimeSeconds: since is { } s ? Math.Max(0, now - s) : null,
+            Want: r != 0 ? null : status.Want == 'u' ? "up" : "down",
+            Paused: r == 0 && status.Paused,
+            TermSent: r == 0 && status.TermSent,
+            Readiness: readiness,
+            StatusText: text,
+            // Init's supervisors write identity at once, restart after the first exit: none yet is 0 restarts.
+            Restarts: restart?.Restarts ?? (Sys.Stat(System.IO.Path.Combine(supervise, SuperviseDirectory.IdentityFile), out _) == 0 ? 0 : null),
+            LastExit: restart?.LastExit,
+            BackoffDelayMs: restart?.DelayMs is > 0 ? restart.DelayMs : null,
+            NextStart: restart?.NextStart is { } next && next != "0.000" ? next : null,
+            Failed: restart?.Failed ?? false,
+            Error: error ?? (probe == ENOENT ? "no supervise/ok: never supervised" : null));
+    }
+
+    /// <summary>supervise/readiness: the state (starting, ready, stopping) when it is the running pid's, and the STATUS= text.</summary>
+    private static (string?, string?) ReadReadiness(string supervise, int pid)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        int n = Sys.ReadFile(System.IO.Path.Combine(supervise, ServiceReadiness.File), buffer);
+        if (n <= 0) return (null, null);
+        string? state = null, text = null;
+        foreach (string line in Encoding.UTF8.GetString(buffer[..n]).Split('\n'))
+        {
+            if (line.StartsWith("status ", StringComparison.Ordinal)) text = line[7..];
+            else if (line.Split(' ') is [var word, var of] && of == pid.ToString()) state = word;
+        }
+        return (state, text);
+    }
+
+    private static string[] ReadWords(string file)
+    {
+        Span<byte> buffer = stackalloc byte[4096];
+        int n = Sys.ReadFile(file, buffer);
+        return n <= 0 ? [] : Encoding.ASCII.GetString(buffer[..n]).Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+    }
+}
