@@ -188,4 +188,20 @@ public class ContainerModeTests
         Assert.That(init.Output, Does.Contain("stage 3: other: stopped"));
         Reliability.Record("container", "an essential service exits 3 and its ./finish says sv down (container mode)", 1, "the others stopped, the container exits 3");
     }
+
+    [Test, CancelAfter(40_000)]
+    public void An_essential_service_that_reaches_its_restart_limit_ends_the_container_with_its_code()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/main/run", "#!/bin/sh\nexit 4\n");
+        temp.Write("service/main/restart-limit", "3 60000\n");
+        temp.Write("service/main/essential", "");
+        temp.Script("service/other/run", "exec sleep 1000\n");
+        using var init = Start(temp);
+
+        Assert.That(init.WaitForExit(30_000), Is.EqualTo(4), init.Output);
+        Assert.That(init.Output, Does.Contain("container: stage 3 (essential service main is down for good (exit 4))"));
+        Assert.That(init.Output, Does.Contain("stage 3: other: stopped"));
+        Reliability.Record("container", "an essential service crash-looping into its restart limit (container mode)", 1, "failed after 3 deaths; the others stopped, the container exits 4");
+    }
 }
