@@ -33,6 +33,8 @@ public static class Metrics
             s => s.Service.BackoffDelayMs is { } ms ? ms / 1000.0 : s.Service.Restarts is null ? null : 0),
         new("init_service_failed", "gauge", "1 when the service reached its restart limit and starts no more until sv up.",
             s => s.Service.Failed ? 1 : 0),
+        new("init_service_healthy", "gauge", "1 when the service's health check last passed; 0 when it failed or has not passed yet; absent without a check.",
+            s => s.Health is null ? null : s.Health == "healthy" ? 1 : 0),
         new("init_service_logger_up", "gauge", "1 when the service's logger (log/) runs; absent for a service without log/.",
             s => s.Log is null ? null : s.Log.State == "run" && s.Log.Pid is > 0 ? 1 : 0),
     ];

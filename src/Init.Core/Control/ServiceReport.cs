@@ -32,6 +32,7 @@ public sealed record ProcessReport(
     string? Error);
 
 /// <summary>One service: its process, its logger's, and what Init adds about the service as a whole.</summary>
+/// <param name="Health">healthy, unhealthy or starting (no answer yet) for a service with a <c>health</c> check; null without one.</param>
 public sealed record ServiceReport(
     string Name,
     string Path,
@@ -39,7 +40,8 @@ public sealed record ServiceReport(
     bool Oneshot,
     string[] WaitingFor,
     ProcessReport Service,
-    ProcessReport? Log)
+    ProcessReport? Log,
+    string? Health)
 {
     /// <summary>Up as Init's waits mean it: running (or an up oneshot) and ready where the service declares readiness.</summary>
     public bool Up => Service.State == "run" && (Service.Pid > 0 || Oneshot) && Service.Readiness is null or "ready";
@@ -56,7 +58,20 @@ public sealed record ServiceReport(
             Oneshot: ServicePolicy.IsOneshot(path),
             WaitingFor: ReadWords(System.IO.Path.Combine(supervise, SuperviseDirectory.WaitingFile)),
             Service: ReadProcess(supervise),
-            Log: hasLog ? ReadProcess(ServiceInstance.SuperviseOf(path, log: true)) : null);
+            Log: hasLog ? ReadProcess(ServiceInstance.SuperviseOf(path, log: true)) : null,
+            Health: ReadWords(System.IO.Path.Combine(supervise, "health")) is [var health, ..] ? health : null);
+    }
+
+    /// <summary>What keeps the service from being well, one phrase each (none: up, ready, healthy, its logger up): what `init health` prints.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Service.Error is { } error && !Service.Supervised) { yield return error; yield break; }
+        if (!Service.Supervised) { yield return "no supervisor"; yield break; }
+        if (Service.Failed) yield return "failed (its restart limit was reached)";
+        else if (Service.State != "run") yield return $"{Service.State ?? "unknown"}{(Service.LastExit is { } exit ? $" (last {exit})" : "")}";
+        else if (!Up) yield return $"not ready ({Service.Readiness})";
+        if (Health is "unhealthy" or "starting") yield return Health == "starting" ? "health check has not passed yet" : "unhealthy";
+        if (Log is { } log && (!log.Supervised || log.State != "run" || log.Pid is null)) yield return "its logger is not running";
     }
 
     private static ProcessReport ReadProcess(string supervise)

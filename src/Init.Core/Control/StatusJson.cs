@@ -48,6 +48,7 @@ public static class StatusJson
         json.WritePropertyName("log");
         if (service.Log is { } log) Write(json, log); else json.WriteNullValue();
         json.WriteBoolean("up", service.Up);
+        String(json, "health", service.Health);
         json.WriteEndObject();
     }
 

@@ -25,7 +25,9 @@ public readonly record struct RestartLimit(int Deaths, long WindowMs);
 /// </summary>
 public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, long TimeoutFinishMs, Backoff? Backoff,
     RestartLimit? Limit = null, int DeathTally = ServicePolicy.DefaultDeathTally, bool Oneshot = false,
-    long TimeoutUpMs = 0, long WatchdogMs = 0, bool StopDependants = true)
+    long TimeoutUpMs = 0, long WatchdogMs = 0, bool StopDependants = true,
+    long HealthIntervalMs = ServicePolicy.DefaultHealthIntervalMs, long HealthTimeoutMs = ServicePolicy.DefaultHealthTimeoutMs,
+    int HealthRetries = ServicePolicy.DefaultHealthRetries)
 {
     public static readonly ServicePolicy Runit = new(SIGTERM, 0, 0, null);
 
@@ -33,6 +35,12 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         TimeoutFinishFile = "timeout-finish", BackoffFile = "restart-backoff", TypeFile = "type",
         DeathTallyFile = "max-death-tally", RestartLimitFile = "restart-limit", TimeoutUpFile = "timeout-up",
         WatchdogFile = "watchdog-timeout";
+
+    public const string HealthIntervalFile = "health-interval", HealthTimeoutFile = "health-timeout", HealthRetriesFile = "health-retries";
+
+    /// <summary>Defaults of the health check (<c>./health</c>): every 10 s, 5 s to answer, 3 failures in a row restart the service.</summary>
+    public const long DefaultHealthIntervalMs = 10_000, DefaultHealthTimeoutMs = 5_000;
+    public const int DefaultHealthRetries = 3;
 
     /// <summary>s6's default and largest <c>max-death-tally</c>.</summary>
     public const int DefaultDeathTally = 100, MaxDeathTally = 4096;
@@ -63,6 +71,12 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
                 policy = policy with { TimeoutUpMs = Valid(ParseMs(up), TimeoutUpFile, "not a number of milliseconds", up, warn) ?? 0 };
             if (ReadLine(dir, WatchdogFile, warn) is { } watchdog)
                 policy = policy with { WatchdogMs = Valid(ParseMs(watchdog), WatchdogFile, "not a number of milliseconds", watchdog, warn) ?? 0 };
+            if (ReadLine(dir, HealthIntervalFile, warn) is { } interval)
+                policy = policy with { HealthIntervalMs = Valid(Within(ParseMs(interval), 100, MaxMs), HealthIntervalFile, "not a number of milliseconds from 100", interval, warn) ?? DefaultHealthIntervalMs };
+            if (ReadLine(dir, HealthTimeoutFile, warn) is { } timeout)
+                policy = policy with { HealthTimeoutMs = Valid(Within(ParseMs(timeout), 1, MaxMs), HealthTimeoutFile, "not a number of milliseconds from 1", timeout, warn) ?? DefaultHealthTimeoutMs };
+            if (ReadLine(dir, HealthRetriesFile, warn) is { } retries)
+                policy = policy with { HealthRetries = (int)(Valid(Within(ParseMs(retries), 1, 1000), HealthRetriesFile, "not a number from 1 to 1000", retries, warn) ?? DefaultHealthRetries) };
             if (ReadLine(dir, BackoffFile, warn) is { } text)
             {
                 if (text == "off") policy = policy with { Backoff = null };
@@ -89,6 +103,8 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         }
         finally { Sys.Close(dir); }
     }
+
+    private static long? Within(long? value, long min, long max) => value >= min && value <= max ? value : null;
 
     private static T? Valid<T>(T? value, string file, string what, string text, Action<string> warn) where T : struct
     {

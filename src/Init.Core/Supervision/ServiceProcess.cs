@@ -263,6 +263,17 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         actions.Publish(this);
     }
 
+    /// <summary>
+    /// The supervisor gives up on the running ./run on its own (its health check failed too often):
+    /// reported, the down-signal and a KILL later, as for timeout-up; its exit is a death.
+    /// </summary>
+    public void GiveUp(string message)
+    {
+        if (Pid == 0 || State != RunState.Run || Busy) return;
+        actions.Report(message);
+        Execute(RunsvTable.OnNotUp, 0);
+    }
+
     /// <summary>sd_notify WATCHDOG=1 from ./run: the watchdog's deadline starts again.</summary>
     public void WatchdogPing()
     {

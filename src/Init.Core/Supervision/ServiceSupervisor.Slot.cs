@@ -234,6 +234,7 @@ public sealed partial class ServiceSupervisor
             // Before the status: whoever sees the new pid (or a down for good) there finds its
             // readiness and last exit already written.
             PublishReadiness();
+            PublishHealth();
             // Once there is something to say: a service that never exited keeps runit's files alone.
             if (Process.Exits > 0 || Policy.Backoff is not null || Policy.Limit is not null || Process.Failed)
                 Files.PublishOwn(RestartState.File, Restart().Format(), _owner._diag.Warn);
@@ -271,6 +272,7 @@ public sealed partial class ServiceSupervisor
         {
             _wake?.Cancel();
             CancelDependantsPoll();
+            StopHealth();
             StopListening();
             CloseNotifySocket();
             CloseSockets();

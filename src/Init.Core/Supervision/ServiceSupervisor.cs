@@ -273,6 +273,7 @@ public sealed partial class ServiceSupervisor : IDisposable
     {
         if (_disposed || !_started) return;
         bool finished = Settle();
+        _main.ReconcileHealth();
         _main.ReleaseSocketsWhenDown();
         _log?.ReleaseSocketsWhenDown();
         _main.Flush();

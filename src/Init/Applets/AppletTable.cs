@@ -4,7 +4,8 @@ namespace Init.Applets;
 
 /// <summary>An applet: its name(s), entry point and one-line summary for <c>init --help</c>.</summary>
 /// <param name="Internal">Started only by Init itself: not listed by <c>--help</c> or <c>--list</c> (so no link is made for it).</param>
-public sealed record Applet(string Name, Func<string, string[], int> Main, string Summary, bool AnswersVersion = true, string[]? Aliases = null, bool Internal = false);
+/// <param name="Linked">Installed as a link of its own name (false: only `init NAME`, for a name too common for /sbin).</param>
+public sealed record Applet(string Name, Func<string, string[], int> Main, string Summary, bool AnswersVersion = true, string[]? Aliases = null, bool Internal = false, bool Linked = true);
 
 /// <summary>
 /// The applets of the multi-call binary. Each lives in its own folder; this is the only place that
@@ -22,6 +23,7 @@ public static partial class AppletTable
         new("svlogd", Svlogd.SvlogdApplet.Run, "keep a service's log lines in rotated directories (runit's svlogd)"),
         new("chpst", Chpst.ChpstApplet.Run, "run a program with a changed process state (runit's chpst)", Aliases: ["envdir", "setuidgid", "envuidgid", "pgrphack", "setlock", "softlimit"]),
         new("container", Container.ContainerApplet.Run, "container entrypoint for one child: init [-s -g -e CODE …] -- cmd (tini, dumb-init)", AnswersVersion: false, Aliases: ["tini", "dumb-init"]),
+        new("health", Health.HealthApplet.Run, "init health [SERVICE...]: exit 0 when every service is up, ready, healthy and logging (a container's probe)", Linked: false),
         new(ListenPid.ListenPidApplet.Name, ListenPid.ListenPidApplet.Run, "exec a program with LISTEN_PID set to its pid (a supervisor's way to ./run with held sockets)", AnswersVersion: false, Internal: true),
     ];
 
@@ -46,7 +48,7 @@ public static partial class AppletTable
         if (args is ["--list"])
         {
             // One name per line: the links a full installation creates (used by build.cake's Publish).
-            foreach (var applet in All.Where(a => !a.Internal))
+            foreach (var applet in All.Where(a => !a.Internal && a.Linked))
             {
                 Output.Out(applet.Name + "\n");
                 foreach (var alias in applet.Aliases ?? []) Output.Out(alias + "\n");

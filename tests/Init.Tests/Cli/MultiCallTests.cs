@@ -30,7 +30,9 @@ public class MultiCallTests
         {
             foreach (var name in listed)
                 Assert.That(described, Does.Contain(Aliases.GetValueOrDefault(name, name)), $"--help does not describe {name}");
-            Assert.That(described, Is.SubsetOf(listed), "--help describes an applet --list does not print");
+            // `init health` only: a name too common for a link of its own in /sbin.
+            Assert.That(described, Is.SubsetOf(listed.Append("health")), "--help describes an applet --list does not print");
+            Assert.That(listed, Does.Not.Contain("health"), "no link named health");
         });
     }
 

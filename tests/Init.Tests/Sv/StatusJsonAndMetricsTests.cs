@@ -18,7 +18,7 @@ public class StatusJsonAndMetricsTests
         ["supervised", "state", "pid", "since", "uptime_seconds", "want", "paused", "term_sent", "readiness", "status_text",
          "restarts", "last_exit", "backoff_delay_ms", "next_start", "failed", "error"];
 
-    private static readonly string[] ServiceFields = ["name", "path", "normally_up", "oneshot", "waiting_for", "service", "log", "up"];
+    private static readonly string[] ServiceFields = ["name", "path", "normally_up", "oneshot", "waiting_for", "service", "log", "up", "health"];
 
     /// <summary>48 sleepers (every eighth with a logger), a crash loop, and an sd_notify service saying STATUS=.</summary>
     private static Process StartFifty(TempDirectory temp)

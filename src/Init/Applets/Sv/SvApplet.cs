@@ -14,7 +14,7 @@ namespace Init.Applets.Sv;
 /// </summary>
 public static class SvApplet
 {
-    private const string DefaultServiceDirectory = "/etc/service/";   // Debian's; upstream 2.3.0 uses /service/
+    public const string DefaultServiceDirectory = "/etc/service/";   // Debian's; upstream 2.3.0 uses /service/
     private const long PollMs = 420;                                   // runit's sv polls every 420 ms
 
     public static int Run(string name, string[] args)

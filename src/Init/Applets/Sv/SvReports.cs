@@ -15,8 +15,16 @@ public static class SvReports
 {
     public static int Run(string[] names, string serviceDirectory, bool json)
     {
+        var (reports, missing) = Find(names, serviceDirectory);
+        Output.Out(json ? StatusJson.Render(reports) : Metrics.Render(reports));
+        return missing == 0 ? 0 : 1;
+    }
+
+    /// <summary>The reports of the services named (or every one of <paramref name="serviceDirectory"/>), and how many named ones have no directory (each said on stderr).</summary>
+    public static (List<ServiceReport> Reports, int Missing) Find(string[] names, string serviceDirectory)
+    {
         var reports = new List<ServiceReport>();
-        int exit = 0;
+        int missing = 0;
         if (names.Length == 0)
         {
             foreach (var found in (ServiceScan.Read(serviceDirectory, (_, _, _) => { }) ?? []).OrderBy(s => s.Name, StringComparer.Ordinal))
@@ -27,13 +35,12 @@ public static class SvReports
             string path = name.StartsWith('/') || name.StartsWith('.') ? name : Path.Combine(serviceDirectory, name);
             if (Sys.Stat(path, out var st) < 0 || !st.IsDirectory)
             {
-                exit = 1;
+                missing++;
                 Output.Err($"warning: {name}: unable to change to service directory: {ErrorText.Of(Sys.Errno == 0 ? Consts.ENOTDIR : Sys.Errno)}\n");
                 continue;
             }
             reports.Add(ServiceReport.Read(name, path));
         }
-        Output.Out(json ? StatusJson.Render(reports) : Metrics.Render(reports));
-        return exit;
+        return (reports, missing);
     }
 }

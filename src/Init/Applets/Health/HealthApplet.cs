@@ -1,0 +1,35 @@
+using Init.Applets.Sv;
+using Init.Control;
+using Init.Runtime;
+
+namespace Init.Applets.Health;
+
+/// <summary>
+/// <c>init health [SERVICE...]</c> (every service of <c>$SVDIR</c> without names): the one command
+/// for a Docker HEALTHCHECK or a Kubernetes exec probe of a multi-service container. Exit 0 when
+/// every service is up, ready where it declares readiness, healthy where it has a check, and its
+/// logger runs; else 1, with one line per problem (<c>web: unhealthy</c>). Not an sv word: runit's
+/// sv takes a command by its first letter, and <c>sv health</c> means <c>sv hup</c> there.
+/// </summary>
+public static class HealthApplet
+{
+    public static int Run(string name, string[] args)
+    {
+        if (args is ["-h"] or ["--help"])
+        {
+            Output.Out("usage: init health [SERVICE...]\n");
+            return 0;
+        }
+        string serviceDirectory = Environment.GetEnvironmentVariable("SVDIR") ?? SvApplet.DefaultServiceDirectory;
+        var (reports, missing) = SvReports.Find(args, serviceDirectory);
+        int problems = missing;
+        foreach (var report in reports)
+            foreach (string problem in report.Problems())
+            {
+                Output.Out($"{report.Name}: {problem}\n");
+                problems++;
+            }
+        if (reports.Count == 0 && missing == 0) { Output.Out($"no service in {serviceDirectory}\n"); return 1; }
+        return problems == 0 ? 0 : 1;
+    }
+}
