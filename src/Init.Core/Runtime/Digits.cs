@@ -30,6 +30,16 @@ public static class Digits
         return value;
     }
 
+    /// <summary>
+    /// A number written as Init's own files want it: 1 to <paramref name="maxDigits"/> decimal digits
+    /// and nothing else (no sign, no blank), at most <paramref name="max"/>; null otherwise.
+    /// </summary>
+    public static ulong? Strict(ReadOnlySpan<char> text, int maxDigits, ulong max)
+    {
+        if (text.IsEmpty || text.Length > maxDigits || Scan(text, out ulong value) != text.Length) return null;
+        return value <= max ? value : null;
+    }
+
     /// <summary>True when <paramref name="text"/> is digits only ("" is 0, as scan_ulong reads it).</summary>
     public static bool TryScanAll(string text, out ulong value) => Scan(text.AsSpan(), out value) == text.Length;
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 using Init.Interop;
+using Init.Runtime;
 using static Init.Interop.Consts;
 
 namespace Init.Supervision;
@@ -104,15 +105,5 @@ public static class ListenFile
     }
 
     /// <summary>1 to 65535, decimal digits only: port 0 (any free one) would change at every start of the supervisor.</summary>
-    private static ushort? ParsePort(ReadOnlySpan<char> text)
-    {
-        if (text.IsEmpty || text.Length > 5) return null;
-        int port = 0;
-        foreach (char c in text)
-        {
-            if (c is < '0' or > '9') return null;
-            port = port * 10 + (c - '0');
-        }
-        return port is >= 1 and <= 65535 ? (ushort)port : null;
-    }
+    private static ushort? ParsePort(ReadOnlySpan<char> text) => Digits.Strict(text, 5, 65535) is >= 1 and var port ? (ushort)port : null;
 }

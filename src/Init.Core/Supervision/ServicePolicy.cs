@@ -184,17 +184,7 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     }
 
     /// <summary>Milliseconds as s6 writes them: decimal digits only, 0 = no limit, at most <see cref="MaxMs"/>.</summary>
-    public static long? ParseMs(ReadOnlySpan<char> text)
-    {
-        if (text.IsEmpty || text.Length > 10) return null;
-        long value = 0;
-        foreach (char c in text)
-        {
-            if (c is < '0' or > '9') return null;
-            value = value * 10 + (c - '0');
-        }
-        return value <= MaxMs ? value : null;
-    }
+    public static long? ParseMs(ReadOnlySpan<char> text) => (long?)Digits.Strict(text, 10, MaxMs);
 
     /// <summary>
     /// <c>MIN MAX RESET</c> in ms, separated by blanks, MIN &gt; 0 and MIN ≤ MAX; an empty file means
