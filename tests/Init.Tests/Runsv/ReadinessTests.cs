@@ -155,6 +155,55 @@ public class ReadinessTests
         Reliability.Record("attack", $"sd_notify READY=1 sent to a service's NOTIFY_SOCKET by another process ({supervisor})", 1, "ignored with a warning naming the sender; the service's own READY=1 and STATUS= heard");
     }
 
+    /// <summary>Perl as a hostile client of the service's own socket: each argument a datagram, raw bytes given in hex.</summary>
+    private const string NotifyHex = """
+        use Socket;
+        my $name = $ENV{NOTIFY_SOCKET};
+        $name =~ s/^@/\0/;
+        socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+        for my $h (@ARGV) { defined(send($s, pack("H*", $h), 0, pack_sockaddr_un($name))) or die "send: $!"; }
+        """;
+
+    [TestCase("runsv"), TestCase(Supervised.Engine)]
+    [CancelAfter(40_000)]
+    [Category("Reliability")]
+    public void Malformed_sd_notify_datagrams_from_the_service_itself_change_nothing_and_READY_still_counts(string supervisor)
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp["notify.pl"], NotifyHex);
+        static string Hex(string text) => Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(text));
+        string[] garbage =
+        [
+            "", "00", "ff fe fd".Replace(" ", ""), Hex("READY=0"), Hex("READY"), Hex("READY=1x"), Hex("ready=1"), Hex("WATCHDOG=1"),
+            Hex("EXTEND_TIMEOUT_USEC=-5"), Hex("EXTEND_TIMEOUT_USEC=99999999999999999999999"), Hex("STATUS=" + new string('x', 3000)),
+            Hex("STATUS=bell\a and escape\x1b[31m") + "0a00" + Hex("STATUS=after a NUL"), "c328" /* invalid UTF-8 */, Hex("=\n=\n\n"),
+            Hex(new string('\n', 4000)),
+        ];
+        // The sender stays a while: one gone before its datagrams are read is a stranger, whose are never parsed.
+        temp.Script("svc/run", $"#!/bin/sh\n/usr/bin/perl -e 'do \"{temp["notify.pl"]}\"; sleep 2' {string.Join(' ', garbage.Select(g => g.Length == 0 ? "''" : g))}\n"
+            + $"touch {temp["sent"]}\nwhile [ ! -e {temp["go"]} ]; do sleep 0.05; done\nexec /usr/bin/perl -e 'do \"{temp["notify.pl"]}\"; sleep 1000' {Hex("READY=1\nSTATUS=fine")}\n");
+        temp.Write("svc/notify-socket", "");
+        string svc = temp["svc"];
+        using var supervised = new Supervised(svc, supervisor == "runsv" ? null : supervisor);
+        int pid = supervised.WaitRunning().Pid;
+        Assert.That(Run.Until(() => File.Exists(temp["sent"]), 10_000), Is.True);
+        Run.Never(() => Readiness(svc).StartsWith("ready"), TimeSpan.FromSeconds(1), "garbage making the service ready");
+        Assert.That(supervised.HasSupervisor, Is.True, "the supervisor survived");
+        string err = temp[supervisor == "runsv" ? "svc.runsv.err" : "svc.engine.err"];
+        Assert.That(File.ReadAllText(err), Does.Not.Contain("not the service's"), "heard as the service's own, so parsed");
+        Assert.That(File.ReadAllText(err), Does.Contain("EXTEND_TIMEOUT_USEC not a number of microseconds"), "the bad number named");
+        Assert.That(Readiness(svc), Does.StartWith($"starting {pid}\n"));
+        string status = Readiness(svc).Split('\n').FirstOrDefault(l => l.StartsWith("status ")) ?? "";
+        Assert.That(status.Length, Is.LessThanOrEqualTo(7 + 200), "a STATUS= text is cut to 200 characters");
+        Assert.That(status.Any(char.IsControl), Is.False, "control characters never reach the file");
+
+        File.WriteAllText(temp["go"], "");
+
+        Assert.That(Run.Until(() => Readiness(svc).StartsWith($"ready {supervised.Status().Pid}\nstatus fine\n"), 10_000), Is.True, Readiness(svc));
+        Reliability.Record("bad input", $"{garbage.Length} malformed sd_notify datagrams from the service itself ({supervisor})", garbage.Length,
+            "none made it ready or crashed the supervisor; STATUS= cut to 200 printable characters; the READY=1 after them heard");
+    }
+
     /// <summary>sv -w restart compares status times with its own start in whole seconds: wait out the current one.</summary>
     private static void InALaterSecond()
     {
