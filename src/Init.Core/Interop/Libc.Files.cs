@@ -10,4 +10,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int fchdir(int fd);
     [LibraryImport(Lib, SetLastError = true)] public static partial int renameat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath);
     [LibraryImport(Lib, SetLastError = true)] public static partial int fstatat(int dirfd, byte* path, Tmds.Linux.stat* buf, int flags);
+    /// <summary>realpath(3) into the caller's PATH_MAX buffer: walks the path with lstat and readlink, so it needs no /proc.</summary>
+    [LibraryImport(Lib, SetLastError = true)] public static partial byte* realpath(byte* path, byte* resolved);
 }

@@ -172,6 +172,18 @@ public static unsafe partial class Sys
         return 0;
     }
 
+    /// <summary>realpath(3): the canonical path, or null with <see cref="Errno"/>.</summary>
+    public static string? RealPath(string path)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        byte* resolved = stackalloc byte[4096];   // PATH_MAX
+        fixed (byte* pp = p)
+        {
+            if (Libc.realpath(pp, resolved) == null) { Fail(LastError); return null; }
+            return Encoding.UTF8.GetString(resolved, new ReadOnlySpan<byte>(resolved, 4096).IndexOf((byte)0));
+        }
+    }
+
     public static string? Readlink(string path)
     {
         Span<byte> p = Utf8Z(path, stackalloc byte[256]);
@@ -195,6 +207,9 @@ public static unsafe partial class Sys
         string? real = Readlink($"/proc/self/fd/{fd}");
         int errno = _errno;
         Close(fd);
+        // No /proc (not mounted yet, or hidden): libc's realpath walks the links itself, as runit's
+        // tools get by without /proc. It can race a rename where the descriptor could not.
+        if (real is null && errno == ENOENT) return RealPath(path);
         if (real is null) _errno = errno;
         return real;
     }
