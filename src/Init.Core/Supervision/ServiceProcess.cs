@@ -171,6 +171,8 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             }
             else actions.WakeAt(killAt);
         }
+        // A stop asked for (got TERM) is under timeout-kill's rule, not these.
+        if (TermSent) _readyByMs = _watchdogAtMs = null;
         if (_readyByMs is { } readyBy && Pid != 0 && !Busy)
         {
             if (actions.Now >= readyBy)
