@@ -61,17 +61,20 @@ public sealed partial class ServiceSupervisor
                     continue;
                 }
                 bool changed = false;
-                foreach (var line in Encoding.UTF8.GetString(buffer[..n]).Split('\n'))
+                foreach (var assignment in NotifyMessage.Parse(buffer[..n]))
                 {
-                    if (line == "READY=1") { Process.Notified(Process.Pid); changed = true; }
-                    else if (line.StartsWith("STATUS=", StringComparison.Ordinal)) { _statusText = Printable(line[7..]); Publish(Process); changed = true; }
-                    else if (line == "STOPPING=1") { Process.Stopping(); changed = true; }
-                    else if (line == "WATCHDOG=1") Process.WatchdogPing();
-                    else if (line == "WATCHDOG=trigger") { Process.WatchdogTrigger(); changed = true; }
-                    else if (line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal))
+                    changed |= assignment.Kind != NotifyKind.Watchdog;
+                    switch (assignment.Kind)
                     {
-                        if (ulong.TryParse(line.AsSpan(20), System.Globalization.NumberStyles.None, null, out ulong usec)) Process.ExtendTimeout((long)Math.Min(usec / 1000, (ulong)ServicePolicy.MaxMs));
-                        else _owner._diag.Warn($"{Prefix}{NotifySocketFile}: EXTEND_TIMEOUT_USEC not a number of microseconds: \"{Printable(line[20..])}\": ignored");
+                        case NotifyKind.Ready: Process.Notified(Process.Pid); break;
+                        case NotifyKind.Status: _statusText = assignment.Text; Publish(Process); break;
+                        case NotifyKind.Stopping: Process.Stopping(); break;
+                        case NotifyKind.Watchdog: Process.WatchdogPing(); break;
+                        case NotifyKind.WatchdogTrigger: Process.WatchdogTrigger(); break;
+                        case NotifyKind.ExtendTimeout: Process.ExtendTimeout((long)Math.Min(assignment.Microseconds / 1000, (ulong)ServicePolicy.MaxMs)); break;
+                        case NotifyKind.BadExtendTimeout:
+                            _owner._diag.Warn($"{Prefix}{NotifySocketFile}: EXTEND_TIMEOUT_USEC not a number of microseconds: \"{assignment.Text}\": ignored");
+                            break;
                     }
                 }
                 if (changed) _owner.AfterEvent();
@@ -99,13 +102,6 @@ public sealed partial class ServiceSupervisor
             if (close < 0 || close + 4 >= n) return 0;
             var rest = stat[(close + 4)..n];
             return Digits.Scan((ReadOnlySpan<byte>)rest, out ulong ppid) > 0 ? (int)ppid : 0;
-        }
-
-        private static string Printable(string text)
-        {
-            var shown = new StringBuilder(Math.Min(text.Length, 200));
-            foreach (char c in text.Length > 200 ? text[..200] : text) shown.Append(char.IsControl(c) ? '?' : c);
-            return shown.ToString();
         }
 
         private void CloseNotifySocket()

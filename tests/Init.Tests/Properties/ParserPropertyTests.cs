@@ -152,4 +152,29 @@ public class ParserPropertyTests
             ListenFile.SocketAddressOf($"{new System.Net.IPAddress(address)}:{port}") is { } sockaddr && sockaddr.AsSpan(4, 4).SequenceEqual(address), iter: Many);
         Reliability.Record("bad input", "listen: random bytes biased to its syntax, every IPv4 and IPv6 text form System.Net writes", Many * 3, "a socket or one warning per line; addresses read back; nothing throws");
     }
+
+    [Test, MaxTime(20_000)]
+    public void Sd_notify_datagrams_of_any_bytes_parse_and_generated_assignments_read_back_in_order()
+    {
+        BytesOf("READYSTATUSWOPINGEXTEND_TIMEOUT_USC=1trigr\n\0 9", 300).Sample(bytes =>
+        {
+            foreach (var a in NotifyMessage.Parse(bytes))
+                if (a.Kind == NotifyKind.Status && (a.Text.Length > NotifyMessage.MaxStatusLength || a.Text.Any(char.IsControl))) return false;
+            return true;
+        }, iter: Many);
+        var assignment = Gen.OneOf(
+            Gen.Const(("READY=1", new NotifyAssignment(NotifyKind.Ready))),
+            Gen.Const(("STOPPING=1", new NotifyAssignment(NotifyKind.Stopping))),
+            Gen.Const(("WATCHDOG=1", new NotifyAssignment(NotifyKind.Watchdog))),
+            Gen.Const(("WATCHDOG=trigger", new NotifyAssignment(NotifyKind.WatchdogTrigger))),
+            Gen.ULong.Select(us => ($"EXTEND_TIMEOUT_USEC={us}", new NotifyAssignment(NotifyKind.ExtendTimeout, Microseconds: us))),
+            TextOf("abc XYZ 0123456789=-.:/", 150).Select(t => ("STATUS=" + t, new NotifyAssignment(NotifyKind.Status, t))),
+            TextOf("READYready=01x", 10).Where(t => t is not ("READY=1" or "STOPPING=1")).Select(t => (t, default(NotifyAssignment))));
+        assignment.Array[0, 8].Sample(list =>
+        {
+            var parsed = NotifyMessage.Parse(Encoding.UTF8.GetBytes(string.Join('\n', list.Select(a => a.Item1))));
+            return parsed.SequenceEqual(list.Select(a => a.Item2).Where(a => a.Kind != NotifyKind.None));
+        }, iter: Many);
+        Reliability.Record("bad input", "sd_notify datagrams: random bytes biased to its keys, generated assignments", Many * 2, "assignments read back in order; STATUS= bounded and printable; nothing throws");
+    }
 }
