@@ -93,13 +93,16 @@ public sealed partial class ServiceSupervisor
         {
             string? self = Sys.RealDirectory(Directory);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            var path = new List<string> { Path.GetFileName(self ?? Directory), first };
+            var path = new List<string> { _owner.Name, first };
             return Walk(first);
 
             string? Walk(string name)
             {
                 string dir = Path.Combine(_owner._siblings, name);
-                if (Sys.RealDirectory(dir) is { } real && real == self) return string.Join(" -> ", path);
+                // This service under any of its names; instances of one template share its directory
+                // but not their supervise@ARG, so each is a service of its own.
+                if (Sys.RealDirectory(dir) is { } real && real == self && ServiceInstance.SuperviseName(name, real) == _owner._superviseName)
+                    return string.Join(" -> ", path);
                 if (!seen.Add(name) || path.Count > 64) return null;
                 foreach (string next in ServiceDependencies.Of(dir))
                 {

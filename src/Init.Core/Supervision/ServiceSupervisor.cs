@@ -56,6 +56,7 @@ public sealed partial class ServiceSupervisor : IDisposable
         Directory = directory;
         string? real = Sys.RealDirectory(directory);
         _siblings = siblings ?? Path.GetDirectoryName(real ?? Path.GetFullPath(directory)) ?? "/";
+        if (name is "." or ".." or "") name = null;   // `runsv .`: the directory's own name
         Name = name ?? Path.GetFileName(real ?? Path.GetFullPath(directory));
         Instance = name is null ? null : ServiceInstance.Argument(name);
         _superviseName = name is null ? "supervise" : ServiceInstance.SuperviseName(name, real);
