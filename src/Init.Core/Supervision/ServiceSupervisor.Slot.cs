@@ -43,8 +43,16 @@ public sealed partial class ServiceSupervisor
             foreach (var message in warnings) _owner._diag.Warn((_isLog ? "log/" : "") + message);
         }
 
-        /// <summary>./finish exists; for a oneshot, its <c>down</c>.</summary>
-        public bool HasFinish => Sys.Stat(Path.Combine(Directory, Policy.Oneshot ? OneshotDown : "finish"), out _) == 0;
+        /// <summary>./finish exists (a directory instance's may be its template's); for a oneshot, its <c>down</c>.</summary>
+        public bool HasFinish
+        {
+            get
+            {
+                string name = Policy.Oneshot ? OneshotDown : "finish";
+                return Sys.Stat(Path.Combine(Directory, name), out _) == 0
+                    || (!_isLog && _owner._template is { } template && Sys.Stat(Path.Combine(template, name), out _) == 0);
+            }
+        }
 
         /// <summary>Resumes the previous supervisor's process when there is one, else reads <c>down</c> as runsv does at start.</summary>
         public void Prepare(StatusRecord? previous)
@@ -165,13 +173,17 @@ public sealed partial class ServiceSupervisor
         /// </summary>
         private string[]? OneshotArguments(string script)
         {
+            // A directory instance without its own takes the template's, as it does ./run.
+            if (_owner._template is { } template && !_isLog && Sys.Stat(Path.Combine(Directory, script), out _) < 0 && Sys.Stat(Path.Combine(template, script), out _) == 0)
+                script = Path.Combine(template, script);
             if (Sys.Stat(Path.Combine(Directory, script), out var st) < 0)
             {
                 _owner._diag.Warn(Sys.Errno == ENOENT ? $"{Prefix}{script}: no such file: a oneshot needs one" : $"unable to stat {Prefix}{script}", Sys.Errno == ENOENT ? 0 : Sys.Errno);
                 return null;
             }
-            if (st.IsOwnerExecutable) return ["./" + script];
-            if (ProgramPath.Find("execlineb") is { } execlineb) return [execlineb, "-P", "./" + script];
+            string path = Path.IsPathRooted(script) ? script : "./" + script;
+            if (st.IsOwnerExecutable) return [path];
+            if (ProgramPath.Find("execlineb") is { } execlineb) return [execlineb, "-P", path];
             _owner._diag.Warn($"{Prefix}{script}: not executable, and no execlineb in PATH to read it as s6-rc does");
             return null;
         }

@@ -157,7 +157,7 @@ public sealed class SupervisionEngine : IDisposable
         foreach (var entry in _entries.Values)
             if (entry.Supervisor?.Handover() is { } record) list.Add((entry.Name, record));
         foreach (var leaving in _leaving)
-            if (leaving.Handover() is { } record) list.Add((Path.GetFileName(record.Directory), record));
+            if (leaving.Handover() is { } record) list.Add((leaving.Name, record));
         return list;
     }
 

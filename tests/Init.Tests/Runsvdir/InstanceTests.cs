@@ -18,6 +18,8 @@ public class InstanceTests
     {
         using var temp = new TempDirectory();
         temp.Script("sv/web@/run", TemplateRun);
+        // ./finish gets runit's two arguments, then the instance's.
+        temp.Script("sv/web@/finish", "#!/bin/sh\necho \"$# $3\" > \"$(dirname \"$(dirname \"$PWD\")\")/finished-$3\"\n");
         Directory.CreateDirectory(temp["service"]);
         File.CreateSymbolicLink(temp["service/web@8080"], temp["sv/web@"]);
         File.CreateSymbolicLink(temp["service/web@8081"], temp["sv/web@"]);
@@ -48,6 +50,10 @@ public class InstanceTests
 
             Assert.That(Run.Command(sv, "-w", "10", "down", temp["service/web@8080"]).Stdout, Does.StartWith($"ok: down: {temp["service/web@8080"]}: "));
             Assert.That(Run.Command(sv, "status", temp["service/web@8081"]).Stdout, Does.StartWith("run: "), "the other instance runs on");
+            Assert.That(Run.Until(() => File.Exists(temp["finished-8080"]), 5_000), Is.True, "the template's ./finish ran for the instance");
+            Assert.That(File.ReadAllText(temp["finished-8080"]), Is.EqualTo("3 8080\n"));
+            Assert.That(Run.Command(sv, "-w", "10", "down", nineNinety).Stdout, Does.StartWith($"ok: down: {nineNinety}: "));
+            Assert.That(Run.Until(() => File.Exists(temp["finished-9090"]), 5_000), Is.True, "a directory instance runs its template's ./finish too");
             Reliability.Record("lifecycle", $"template web@ with instances web@8080, web@8081 (symlinks) and web@9090 (a directory) ({mode})", 1,
                 "each ran the template's run with its ARG as $1 and INSTANCE; the template was not supervised; sv down of one left the other running");
         }
