@@ -59,13 +59,30 @@ public class ShutdownClientTests
         Assert.That(r.Stderr, Does.StartWith("poweroff: fatal: unable to "));
     }
 
-    [Test, CancelAfter(10_000)]
-    public void Runit_init_without_0_or_6_prints_runit_inits_usage()
-    {
-        var r = Run.Command(Binary.Applet("runit-init"), "5");
+    /// <summary>Debian's runit-init and runit (the stage runner), outside PID 1, beside ours under the same names.</summary>
+    private const string RunitInit = "/lib/runit/runit-init", Runit = "/sbin/runit";
 
-        Assert.That(r.ExitCode, Is.EqualTo(0));
-        Assert.That(r.Stderr, Is.EqualTo("usage: runit-init 0|6\n"));
+    [TestCase(), TestCase("5"), TestCase("x"), CancelAfter(10_000)]
+    public void Runit_init_without_0_or_6_prints_runit_inits_usage_as_runit_init_does(params string[] args)
+    {
+        Requires.Installed(Supervised.RunitSv);
+        var theirs = Run.Command(RunitInit, args);
+        var ours = Run.Command(Binary.Applet("runit-init"), args);
+
+        Assert.That(ours.ExitCode, Is.EqualTo(theirs.ExitCode).And.EqualTo(0));
+        Assert.That(ours.Stderr, Is.EqualTo(theirs.Stderr.Replace(RunitInit, Binary.Applet("runit-init"))), "usage, the program as called, a blank line");
+        Assert.That(ours.Stdout, Is.EqualTo(theirs.Stdout).And.Empty);
+    }
+
+    [TestCase(), TestCase("0"), TestCase("6"), TestCase("x"), CancelAfter(10_000)]
+    public void Runit_outside_PID_1_is_refused_as_runit_refuses_it(params string[] args)
+    {
+        Requires.Installed(Supervised.RunitSv);
+        var theirs = Run.Command(Runit, args);
+        var ours = Run.Command(Binary.Applet("runit"), args);
+
+        Assert.That((ours.ExitCode, ours.Stderr, ours.Stdout), Is.EqualTo((theirs.ExitCode, theirs.Stderr, theirs.Stdout)));
+        Assert.That(ours.ExitCode, Is.EqualTo(111));
     }
 
     [Test, CancelAfter(10_000)]

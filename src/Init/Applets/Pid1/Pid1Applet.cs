@@ -69,12 +69,18 @@ public static class Pid1Applet
     private static int Start(string name, string[] args)
     {
         bool pid1 = Sys.GetPid() == 1;
+        if (!pid1 && name == "runit")
+        {
+            // runit's stage runner refuses outright, whatever its arguments (runit-init is the one that asks).
+            Output.Err("- runit: fatal: must be run as process no 1.\n");
+            return 111;
+        }
         if (!pid1 && args is ["0"] or ["6"])
             return ShutdownApplet.Request(name, args[0] == "6" ? ShutdownKind.Reboot : ShutdownKind.Poweroff);
-        if (!pid1 && name is "runit-init" or "runit")
+        if (!pid1 && name == "runit-init")
         {
-            // runit-init's own usage rule (exit 0), never container mode under these names.
-            Output.Err($"usage: {name} 0|6\n");
+            // runit-init's usage, word for word: the program as called, a blank line, exit 0; never container mode under this name.
+            Output.Err($"usage: {Environment.GetCommandLineArgs()[0]} 0|6\n\n");
             return 0;
         }
         var warnings = new List<string>();
