@@ -112,7 +112,9 @@ public sealed class SvlogdDifferentialTests
         Assert.That((ours.ExitCode, ours.Stderr), Is.EqualTo((theirs.ExitCode, theirs.Stderr)));
 
         var usage = Run.Command(Binary.Applet("svlogd"), "-l", "2000", "x");
-        Assert.That(usage.ExitCode, Is.EqualTo(111));
-        Assert.That(usage.Stderr, Does.StartWith("usage: svlogd [-ttv]"));
+        var theirUsage = Run.Command(Runit, "-l", "2000", "x");
+        Assert.That(usage.ExitCode, Is.EqualTo(theirUsage.ExitCode).And.EqualTo(111));
+        Assert.That(usage.Stderr, Is.EqualTo(theirUsage.Stderr.Replace(Runit, Binary.Applet("svlogd"))), "the program named as it was called");
+        Assert.That(Run.Command(Binary.Init, "svlogd").Stderr, Does.StartWith("usage: svlogd [-ttv]"), "init svlogd: the applet's name");
     }
 }

@@ -59,9 +59,11 @@ public static class SvlogdApplet
         return runner.ExitCode;
     }
 
+    /// <summary>runit's usage names the program as it was called (argv[0], e.g. /usr/bin/svlogd); `init svlogd` says svlogd.</summary>
     private static int UsageError(string name)
     {
-        Output.Err($"usage: {name}{Usage}\n\n");
+        string called = Environment.GetCommandLineArgs()[0];
+        Output.Err($"usage: {(Path.GetFileName(called) == name ? called : name)}{Usage}\n\n");
         return 111;
     }
 }
