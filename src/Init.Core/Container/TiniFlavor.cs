@@ -11,6 +11,7 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
 
     public override void Starting(bool pid1)
     {
+        if (Options.Subreaper && Sys.IsSubreaper()) Log.Trace("Registered as child subreaper");
         if (!pid1 && !Sys.IsSubreaper()) Log.Warn(TiniText.ReaperWarning);
     }
 
@@ -41,8 +42,11 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
         }
     }
 
+    // Init learns of exits through pidfds and a sweep, never SIGCHLD; tini's line for the signal
+    // that stands for each exit is kept (scripts grep for it), one per reaped child.
     public override void OrphanReaped(int pid, int status)
     {
+        Log.Debug("Received SIGCHLD");
         Log.Debug($"Reaped child with pid: '{pid}'");
         if (Options.WarnOnReap) Log.Warn($"Reaped zombie process with pid={pid}");
     }
@@ -50,9 +54,13 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     public override int MainChildExited(int pid, int status, int target)
     {
         int code = WaitStatus.ToExitCode(status);
+        Log.Debug("Received SIGCHLD");
         Log.Debug($"Reaped child with pid: '{pid}'");
         if (WaitStatus.Signaled(status)) Log.Info($"Main child exited with signal (with signal '{Sys.StrSignal(WaitStatus.TermSignal(status))}')");
         else Log.Info($"Main child exited normally (with status '{code}')");
+        // tini's reaping loop then finds no child left (or none exited yet), and exits.
+        Log.Trace(Sys.HasChildren() ? "No child to reap" : "No child to wait");
+        Log.Trace("Exiting: child has exited");
         return Options.RemapToZero[code] ? 0 : code;
     }
 }

@@ -8,6 +8,17 @@ namespace Init.Interop;
 public static unsafe partial class Sys
 {
     /// <summary>waitpid(2) with EINTR retried: the pid reaped, 0 (WNOHANG, none ready) or -1.</summary>
+    /// <summary>
+    /// Whether this process has a child (alive or a zombie): the main thread's
+    /// <c>/proc/self/task/PID/children</c>, where children spawned from it and re-parented orphans are listed.
+    /// </summary>
+    public static bool HasChildren()
+    {
+        Span<byte> buffer = stackalloc byte[16];
+        int pid = GetPid();
+        return ReadFile($"/proc/{pid}/task/{pid}/children", buffer) > 0;
+    }
+
     public static int WaitPid(int pid, out int status, int options)
     {
         int st = 0, r;

@@ -150,6 +150,18 @@ public sealed class VerbosityTests
         Assert.That((r.ExitCode, r.Stderr, r.Stdout), Is.EqualTo((0, "", "")));
     }
 
+    [TestCase("exit 3"), TestCase("sleep 0.2 & exit 0"), CancelAfter(20_000)]
+    public void Three_v_flags_print_tinis_debug_and_trace_lines_as_tini_does(string script)
+    {
+        // Init learns of exits without SIGCHLD, yet prints tini's "Received SIGCHLD" for each, as scripts grep for it.
+        static string[] Lines(RunResult r) => [.. System.Text.RegularExpressions.Regex.Replace(r.Stdout, @"\(\d+\)|'\d+'", "N").Split('\n')];
+        var tini = Run.Command(Entrypoint.Program(Entrypoint.Tini), "-s", "-vvv", "--", "/bin/sh", "-c", script);
+        var ours = Run.Command(Entrypoint.Program(Entrypoint.Ours), "-s", "-vvv", "--", "/bin/sh", "-c", script);
+
+        Assert.That(ours.ExitCode, Is.EqualTo(tini.ExitCode));
+        Assert.That(Lines(ours), Is.EqualTo(Lines(tini)), $"tini:\n{tini.Stdout}ours:\n{ours.Stdout}");
+    }
+
     [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(20_000)]
     public void A_child_killed_by_a_signal_is_reported_with_strsignals_text(string which)
     {
