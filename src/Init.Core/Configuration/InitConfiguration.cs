@@ -105,6 +105,7 @@ public static class InitConfiguration
     }
 
     /// <summary>Text from outside as a message may show it: control characters as '?', at most 80 characters.</summary>
+    // Runtime.Printable's rule, written out here: configuration depends on no other layer (LayerTests).
     private static string Printable(string text)
     {
         var shown = new System.Text.StringBuilder(Math.Min(text.Length, 81));

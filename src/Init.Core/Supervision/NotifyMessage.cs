@@ -43,10 +43,5 @@ public static class NotifyMessage
     }
 
     /// <summary>At most <see cref="MaxStatusLength"/> characters, control characters as '?': safe in a file and a terminal.</summary>
-    public static string Printable(string text)
-    {
-        var shown = new StringBuilder(Math.Min(text.Length, MaxStatusLength));
-        foreach (char c in text.Length > MaxStatusLength ? text[..MaxStatusLength] : text) shown.Append(char.IsControl(c) ? '?' : c);
-        return shown.ToString();
-    }
+    public static string Printable(string text) => Runtime.Printable.Of(text, MaxStatusLength);
 }

@@ -176,12 +176,7 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     }
 
     /// <summary>The text as a warning quotes it: printable ASCII, at most 32 characters.</summary>
-    internal static string Shown(string text)
-    {
-        var shown = new StringBuilder();
-        foreach (char c in text.Length > 32 ? text[..32] : text) shown.Append(c is >= ' ' and < '\x7f' && c != '"' ? c : '?');
-        return text.Length > 32 ? shown + "..." : shown.ToString();
-    }
+    internal static string Shown(string text) => Printable.Of(text, 32, asciiOnly: true, more: "...");
 
     /// <summary>Milliseconds as s6 writes them: decimal digits only, 0 = no limit, at most <see cref="MaxMs"/>.</summary>
     public static long? ParseMs(ReadOnlySpan<char> text) => (long?)Digits.Strict(text, 10, MaxMs);

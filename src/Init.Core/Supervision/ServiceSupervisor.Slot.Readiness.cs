@@ -57,12 +57,7 @@ public sealed partial class ServiceSupervisor
 
         private string Prefix => _isLog ? "log/" : "";
 
-        private static string Printable(ReadOnlySpan<byte> bytes)
-        {
-            var text = new StringBuilder();
-            foreach (byte b in bytes[..Math.Min(bytes.Length, 20)]) text.Append(b is >= 0x20 and < 0x7f ? (char)b : '?');
-            return text.ToString();
-        }
+        private static string Printable(ReadOnlySpan<byte> bytes) => Runtime.Printable.OfBytes(bytes, 20);
 
         private void ListenForReadiness(int readEnd, int pid)
         {
