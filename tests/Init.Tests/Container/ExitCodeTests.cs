@@ -171,30 +171,3 @@ public sealed class VerbosityTests
         Assert.That(r.Stdout, Does.Match(@"\[INFO  tini \(\d+\)\] Main child exited with signal \(with signal 'Terminated'\)\n$"));
     }
 }
-
-/// <summary>tini's -p: the parent death signal, on the same scenario for ours and tini's.</summary>
-[TestFixture]
-public sealed class ParentDeathSignalTests
-{
-    /// <summary>
-    /// A shell starts the entrypoint in the background and exits: with <c>-p SIGTERM</c> the kernel
-    /// sends TERM to the entrypoint, which forwards it, so the child is gone; without it the child lives on.
-    /// </summary>
-    [TestCase(Entrypoint.Ours, true), TestCase(Entrypoint.Tini, true), TestCase(Entrypoint.Ours, false), TestCase(Entrypoint.Tini, false), CancelAfter(20_000)]
-    public void With_p_SIGTERM_the_child_ends_when_the_entrypoints_parent_dies(string which, bool deathSignal)
-    {
-        using var temp = new TempDirectory();
-        string options = deathSignal ? "-s -p SIGTERM" : "-s";
-        var parent = Run.Shell($"{Entrypoint.Program(which)} {options} -- /bin/sh -c 'echo $$ > {temp["child"]}; exec sleep 1000' >/dev/null 2>&1 &\n"
-            + $"while [ ! -s {temp["child"]} ]; do sleep 0.05; done\nexit 0");
-        Assert.That(parent.ExitCode, Is.Zero, parent.ToString());
-        int child = int.Parse(File.ReadAllText(temp["child"]).Trim());
-        try
-        {
-            bool Alive() => Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z ");
-            if (deathSignal) Assert.That(Run.Until(() => !Alive(), 5_000), Is.True, "the child outlived its entrypoint's parent");
-            else Run.Never(() => !Alive(), TimeSpan.FromSeconds(1), "the child ending without -p");
-        }
-        finally { Run.Shell($"kill -9 {child} 2>/dev/null", cancellable: false); }
-    }
-}
