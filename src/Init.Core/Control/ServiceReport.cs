@@ -51,15 +51,17 @@ public sealed record ServiceReport(
     {
         string supervise = ServiceInstance.SuperviseOf(path);
         bool hasLog = Sys.Stat(System.IO.Path.Combine(path, "log"), out var st) == 0 && st.IsDirectory;
+        bool oneshot = ServicePolicy.IsOneshot(path);
         return new ServiceReport(
             name,
             path,
-            NormallyUp: ServicePolicy.IsOneshot(path) || Sys.Stat(System.IO.Path.Combine(path, "down"), out _) < 0,
-            Oneshot: ServicePolicy.IsOneshot(path),
+            NormallyUp: oneshot || Sys.Stat(System.IO.Path.Combine(path, "down"), out _) < 0,
+            Oneshot: oneshot,
             WaitingFor: ReadWords(System.IO.Path.Combine(supervise, SuperviseDirectory.WaitingFile)),
             Service: ReadProcess(supervise),
-            Log: hasLog ? ReadProcess(ServiceInstance.SuperviseOf(path, log: true)) : null,
-            Health: ReadWords(System.IO.Path.Combine(supervise, "health")) is [var health, ..] ? health : null);
+            // The logger's supervise directory has the service's name (runit's, or supervise@ARG), in log/.
+            Log: hasLog ? ReadProcess(System.IO.Path.Combine(path, "log", System.IO.Path.GetFileName(supervise))) : null,
+            Health: ReadWords(System.IO.Path.Combine(supervise, SuperviseDirectory.HealthFile)) is [var health, ..] ? health : null);
     }
 
     /// <summary>What keeps the service from being well, one phrase each (none: up, ready, healthy, its logger up): what `init health` prints.</summary>

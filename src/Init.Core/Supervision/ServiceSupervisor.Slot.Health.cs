@@ -89,7 +89,7 @@ public sealed partial class ServiceSupervisor
         private void PublishHealth()
         {
             if (!_hasHealth && _givenUp == 0) return;
-            Files.PublishOwn(HealthFile, $"{_health}\nfailures {_failures}\ngiven_up {_givenUp}\n", _owner._diag.Warn);
+            Files.PublishOwn(SuperviseDirectory.HealthFile, $"{_health}\nfailures {_failures}\ngiven_up {_givenUp}\n", _owner._diag.Warn);
         }
 
         private void StopHealth()

@@ -176,7 +176,7 @@ public sealed class SuperviseDirectory : IDisposable
         return Replace("status", record, warn) && ok;
     }
 
-    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting";
+    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting", HealthFile = "health";
     private readonly Dictionary<string, string> _published = [];
 
     /// <summary>
