@@ -89,6 +89,7 @@ Task("Test").IsDependentOn("Publish").Does(() =>
     bool ci = string.Equals(EnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
     int passed = 0, failed = 0, skipped = 0;
     var skippedInCi = new List<string>();
+    var failures = new List<string>();
     if (System.IO.File.Exists(trx))
     {
         var doc = System.Xml.Linq.XDocument.Load(trx);
@@ -103,13 +104,21 @@ Task("Test").IsDependentOn("Publish").Does(() =>
                     if (ci && !allowedSkips.Any(a => name.StartsWith(a))) { failed++; skippedInCi.Add($"{name}: {reason}"); }
                     else skipped++;
                     break;
-                default: failed++; break;
+                default:
+                    failed++;
+                    string message = r.Descendants().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value.Trim() ?? "";
+                    string firstLine = message.Split('\n')[0];
+                    if (firstLine.Length > 300) firstLine = firstLine.Substring(0, 300) + "…";
+                    failures.Add($"{(string)r.Attribute("testName")}: {firstLine}");
+                    break;
             }
         }
     }
     // A run stopped by the hang timeout has no result for the hung test: count the run as one failure.
     if (failure != null && failed == 0) failed = 1;
     foreach (var name in skippedInCi) System.Console.WriteLine($"skipped in CI (counted as failed): {name}");
+    // Named again at the end so the tail of a CI log says which test failed and why.
+    foreach (var line in failures) System.Console.WriteLine($"failed test: {line}");
     var hangs = System.IO.Directory.GetFiles(results.FullPath, "Sequence_*.xml", SearchOption.AllDirectories);
     if (failure != null && hangs.Length > 0)
         foreach (var dump in System.IO.Directory.GetFiles(results.FullPath, "*.dmp", SearchOption.AllDirectories).GroupBy(System.IO.Path.GetFileName).Select(g => g.First()))
