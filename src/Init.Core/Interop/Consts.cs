@@ -20,7 +20,7 @@ public struct Rlimit
 public static class Consts
 {
     public const int WNOHANG = 1;
-    public const int ECHILD = 10, EINTR = 4, EAGAIN = 11, ENOENT = 2, EEXIST = 17, ENXIO = 6, EACCES = 13, ENOSYS = 38, ESRCH = 3, EINVAL = 22, ENOTDIR = 20, ENOSPC = 28, EMFILE = 24, ENFILE = 23, ENOMEM = 12, ELOOP = 40, ENAMETOOLONG = 36;
+    public const int EPERM = 1, EROFS = 30, EBUSY = 16, ECHILD = 10, EINTR = 4, EAGAIN = 11, ENOENT = 2, EEXIST = 17, ENXIO = 6, EACCES = 13, ENOSYS = 38, ESRCH = 3, EINVAL = 22, ENOTDIR = 20, ENOSPC = 28, EMFILE = 24, ENFILE = 23, ENOMEM = 12, ELOOP = 40, ENAMETOOLONG = 36;
     public const int RLIMIT_NOFILE = 7;
 
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_NOCTTY = 0x100, O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000,

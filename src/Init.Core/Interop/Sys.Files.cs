@@ -122,6 +122,28 @@ public static unsafe partial class Sys
         fixed (byte* pp = p) return T.mkdir(pp, (ushort)mode) == 0 ? 0 : Fail(TmdsErrno);
     }
 
+    public static int Rmdir(string path)
+    {
+        Span<byte> p = Utf8Z(path, stackalloc byte[256]);
+        fixed (byte* pp = p) return T.rmdir(pp) == 0 ? 0 : Fail(TmdsErrno);
+    }
+
+    /// <summary>
+    /// One write of <paramref name="text"/> to an existing file (a cgroup or /proc interface file,
+    /// where each write is one command): 0, or -1 with <see cref="Errno"/> from the open or the write.
+    /// </summary>
+    public static int WriteFile(string path, string text)
+    {
+        int fd = Open(path, O_WRONLY);
+        if (fd < 0) return -1;
+        int n = Write(fd, Encoding.UTF8.GetBytes(text));
+        int errno = _errno;
+        Close(fd);
+        if (n >= 0) return 0;
+        _errno = errno;
+        return -1;
+    }
+
     public static int Mkfifo(string path, int mode)
     {
         Span<byte> p = Utf8Z(path, stackalloc byte[256]);

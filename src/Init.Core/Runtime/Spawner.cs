@@ -4,7 +4,7 @@ using static Init.Interop.Consts;
 namespace Init.Runtime;
 
 /// <summary>What to start and with which process state; defaults are a service's.</summary>
-public sealed class SpawnRequest
+public sealed record SpawnRequest
 {
     public const int Inherit = -1;
     public const int Closed = -2;

@@ -14,16 +14,18 @@ namespace Init.Supervision;
 /// <param name="DelayMs">The backoff's current delay (0: none).</param>
 /// <param name="NextStart">Unix time of the pending start, e.g. <c>1764592313.250</c> (<c>0.000</c>: none waits).</param>
 /// <param name="Restarts">Starts of ./run after the first, by this supervisor.</param>
-/// <param name="LastExit"><c>exit N</c>, <c>signal N</c> or <c>unknown</c> (an adopted process); null before the first exit.</param>
+/// <param name="LastExit"><c>exit N</c>, <c>signal N</c>, <c>signal 9 (oom)</c> (killed by the OOM killer) or <c>unknown</c> (an adopted process); null before the first exit.</param>
 /// <param name="Deaths">Deaths within the restart limit's window; null without a limit.</param>
 /// <param name="Failed">The restart limit was reached.</param>
 public sealed record RestartState(long DelayMs, string NextStart, int Restarts, string? LastExit, int? Deaths, bool Failed)
 {
     public const string File = "restart";
 
-    /// <summary>How a wait status reads in <see cref="LastExit"/>.</summary>
-    public static string ExitText(int waitStatus) => waitStatus == EventLoop.UnknownStatus ? "unknown"
-        : WaitStatus.Signaled(waitStatus) ? $"signal {WaitStatus.TermSignal(waitStatus)}" : $"exit {WaitStatus.ExitCode(waitStatus)}";
+    /// <summary>How a wait status reads in <see cref="LastExit"/>; <paramref name="oom"/>: the OOM killer sent the signal (<c>signal 9 (oom)</c>).</summary>
+    public static string ExitText(int waitStatus, bool oom = false) => waitStatus == EventLoop.UnknownStatus ? "unknown"
+        : WaitStatus.Signaled(waitStatus) ? $"signal {WaitStatus.TermSignal(waitStatus)}{(oom ? OomSuffix : "")}" : $"exit {WaitStatus.ExitCode(waitStatus)}";
+
+    public const string OomSuffix = " (oom)";
 
     /// <summary>The exit code a container ends with for <see cref="LastExit"/>: N, 128+N for a signal, 1 when unknown.</summary>
     public static int ExitCode(string lastExit) =>

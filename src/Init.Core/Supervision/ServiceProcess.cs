@@ -28,6 +28,11 @@ public interface IServiceActions
     /// <summary>./run will be able to say when it is ready (a valid <c>notification-fd</c>): it starts as <see cref="Readiness.Starting"/>.</summary>
     bool DeclaresReadiness { get; }
     void Signal(int pid, int signo);
+    /// <summary>
+    /// A signal for the service as a whole (a stop, <c>k</c>, <c>p</c>, <c>c</c>): every process the
+    /// world knows to be the service's (its cgroup), else <paramref name="pid"/> alone.
+    /// </summary>
+    void SignalAll(int pid, int signo);
     /// <summary>Writes supervise/status, stat and pid.</summary>
     void Publish(ServiceProcess process);
     /// <summary>Asks for <see cref="ServiceProcess.Reconcile"/> again at this monotonic time.</summary>
@@ -346,10 +351,15 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             case Op.Override: return !StartOverride(step.Command);
             case Op.StopDependants: return !actions.StopDependants();
             case Op.OverrideAsWanted: return !StartOverride(Want switch { Want.Down => 'd', Want.Exit => 'x', _ => '\0' });
-            case Op.Signal: if (!_handled) actions.Signal(Pid, step.Signo); break;
+            case Op.Signal:
+                if (_handled) break;
+                // k, p, c and a deadline's KILL are for the whole service; h, a, i, q, 1, 2 for ./run, as runit's.
+                if (step.Signo is SIGKILL or SIGSTOP or SIGCONT) actions.SignalAll(Pid, step.Signo);
+                else actions.Signal(Pid, step.Signo);
+                break;
             case Op.Term:
                 if (_handled) break;
-                actions.Signal(Pid, actions.Policy.DownSignal);
+                actions.SignalAll(Pid, actions.Policy.DownSignal);
                 TermSent = true;
                 actions.Publish(this);
                 break;
@@ -360,12 +370,12 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
                 if (Pid != 0 && actions.Policy.TimeoutFinishMs > 0) ArmKill(actions.Policy.TimeoutFinishMs);
                 break;
             case Op.NoteExit: NoteExit(); break;
-            case Op.ContUnlessWantUp: if (Want != Want.Up) actions.Signal(Pid, SIGCONT); break;
+            case Op.ContUnlessWantUp: if (Want != Want.Up) actions.SignalAll(Pid, SIGCONT); break;
             case Op.MarkDown: State = RunState.Down; _rerun = false; break;
             case Op.Pause: Paused = true; break;
             case Op.Unpause: Paused = false; break;
             case Op.ForgetPid: Pid = 0; TermSent = false; Readiness = Readiness.None; _killAtMs = _readyByMs = _watchdogAtMs = null; break;
-            case Op.Abort: actions.Signal(Pid, step.Signo == 0 ? actions.Policy.DownSignal : step.Signo); break;
+            case Op.Abort: actions.SignalAll(Pid, step.Signo == 0 ? actions.Policy.DownSignal : step.Signo); break;
             case Op.ArmAbortKill:
                 if (_killAtMs is null) ArmKill(actions.Policy.TimeoutKillMs > 0 ? actions.Policy.TimeoutKillMs : AbortKillMs);
                 break;

@@ -53,7 +53,7 @@ public sealed partial class ServiceSupervisor
                 WorkingDirectory = Directory,
                 Stdout = SpawnRequest.Closed,
             };
-            int rc = Spawner.Spawn(request, out int check);
+            int rc = SpawnOwn(request, out int check);
             if (rc != 0)
             {
                 _owner._diag.Warn($"unable to run {Prefix}{HealthFile}", rc);

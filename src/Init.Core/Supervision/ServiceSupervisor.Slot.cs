@@ -95,6 +95,7 @@ public sealed partial class ServiceSupervisor
             bool oneshot = Policy.Oneshot;
             string[]? argv = oneshot ? OneshotArguments(finish ? OneshotDown : OneshotUp) : finish ? FinishArguments(process.LastStatus) : ["./run"];
             if (argv is null) return 0;
+            if (!finish && !PrepareCgroup()) return 0;
             var environment = new List<(string Name, string? Value)>();
             if (_owner.Instance is { } instance)
             {
@@ -125,7 +126,7 @@ public sealed partial class ServiceSupervisor
                 ExtraFds = notification is { } n ? [.. sockets, (n.WriteEnd, n.Number)] : sockets,
                 Environment = EnvironmentWith(environment),
             };
-            int rc = Spawner.Spawn(request, out int pid);
+            int rc = SpawnOwn(request, out int pid);
             if (notification is { } opened) Sys.Close(opened.WriteEnd);   // the child's alone now: EOF once it is gone
             if (rc != 0)
             {
@@ -192,6 +193,9 @@ public sealed partial class ServiceSupervisor
         {
             if (Process.Pid != pid) return;
             StopListening();
+            _lastExitOom = WaitStatus.Signaled(status) && WaitStatus.TermSignal(status) == SIGKILL && KilledByOom();
+            if (_lastExitOom) _owner._diag.Warn($"{Prefix}killed by the OOM killer (its cgroup's memory limit)");
+            EndLeftovers(status);
             Process.Exited(status);
             _owner.AfterEvent();
         });
@@ -213,7 +217,7 @@ public sealed partial class ServiceSupervisor
                 Environment = _owner.Instance is { } instance ? EnvironmentWith([(ServiceInstance.ArgumentVariable, instance)]) : null,
                 Stdout = _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
             };
-            int rc = Spawner.Spawn(request, out int pid);
+            int rc = SpawnOwn(request, out int pid, control: true);
             if (rc != 0) { _owner._diag.Warn($"unable to run control/{command}", rc); return false; }
             // Its result decides whether runsv sends its own signal: the process waits for this exit.
             _owner._loop.WatchChild(pid, status => _owner.Guarded(() =>
@@ -225,6 +229,8 @@ public sealed partial class ServiceSupervisor
         }
 
         public void Signal(int pid, int signo) => Sys.Kill(pid, signo);
+
+        private bool _lastExitOom;
 
         public void Report(string message) => _owner._diag.Warn(Prefix + message);
 
@@ -247,6 +253,7 @@ public sealed partial class ServiceSupervisor
             // readiness and last exit already written.
             PublishReadiness();
             PublishHealth();
+            PublishCgroup();
             // Once there is something to say: a service that never exited keeps runit's files alone.
             if (Process.Exits > 0 || Policy.Backoff is not null || Policy.Limit is not null || Process.Failed)
                 Files.PublishOwn(RestartState.File, Restart().Format(), _owner._diag.Warn);
@@ -270,7 +277,7 @@ public sealed partial class ServiceSupervisor
             var now = Tai64N.Now();
             long next = Process.NextStartMs == 0 ? 0 : now.UnixSeconds * 1000 + now.Nanoseconds / 1_000_000 + (Process.NextStartMs - Now);
             return new RestartState(Process.RestartDelayMs, $"{next / 1000}.{next % 1000:D3}", Process.Restarts,
-                Process.Exits > 0 ? RestartState.ExitText(Process.LastStatus) : null,
+                Process.Exits > 0 ? RestartState.ExitText(Process.LastStatus, _lastExitOom) : null,
                 Policy.Limit is null && !Process.Failed ? null : Process.Deaths, Process.Failed);
         }
 
@@ -288,6 +295,7 @@ public sealed partial class ServiceSupervisor
             StopListening();
             CloseNotifySocket();
             CloseSockets();
+            RemoveCgroup();
             _publishRetry?.Cancel();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
             Files.Dispose();

@@ -45,6 +45,12 @@ public sealed partial class ServiceSupervisor : IDisposable
     public ServiceProcess Service => _main.Process;
     public ServiceProcess? Logger => _log?.Process;
 
+    /// <summary>The engine's cgroups: each of this service's processes runs in its own (<see cref="ServiceCgroups"/>); null under runsv.</summary>
+    public ServiceCgroups? Cgroups { get; init; }
+
+    /// <summary>Without cgroups, under the engine (a subreaper): the service's processes are found through the process tree (<see cref="ServiceTree"/>).</summary>
+    public bool FollowTree { get; init; }
+
     /// <summary>supervise/ is set up and the control FIFOs are read (false while waiting for the logger's lock).</summary>
     public bool Started => _started;
 

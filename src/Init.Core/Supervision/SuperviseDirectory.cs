@@ -176,7 +176,8 @@ public sealed class SuperviseDirectory : IDisposable
         return Replace("status", record, warn) && ok;
     }
 
-    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting", HealthFile = "health";
+    public const string ReadinessFile = ServiceReadiness.File, WaitingFile = "waiting", HealthFile = "health",
+        CgroupFile = "cgroup";
     private readonly Dictionary<string, string> _published = [];
 
     /// <summary>

@@ -33,6 +33,8 @@ public sealed class SupervisionEngine : IDisposable
     private readonly EventLoop _loop;
     private readonly string _directory;
     private readonly DirectoryScanner _scanner;
+    private readonly ServiceCgroups? _cgroups;
+    private readonly bool _followTree;
     private bool _stopping;
 
     /// <summary>Called once after <see cref="StopAll"/>, when every supervisor has ended.</summary>
@@ -44,7 +46,16 @@ public sealed class SupervisionEngine : IDisposable
         _loop = loop;
         _directory = directory;
         _scanner = new DirectoryScanner(loop, directory, warn, Apply);
+        var diag = new Diagnostics("runsvdir");
+        _cgroups = ServiceCgroups.Open(directory, diag.Warn);
+        // Without cgroups, orphans of services must come to us to be found (PID 1 gets them anyway).
+        _followTree = _cgroups is null && (Sys.GetPid() == 1 || Sys.Prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+        if (_cgroups is null && !_followTree) diag.Warn("unable to become a subreaper: processes a service leaves behind cannot be found", Sys.Errno);
     }
+
+    /// <summary>How the engine finds every process of a service: "cgroup v2 at PATH", "the process tree", or "./run's pid only".</summary>
+    public string Tracking => _cgroups is { } c ? $"cgroup v2 at {c.Root.Path}{(c.Controllers.Length > 0 ? $" ({string.Join(", ", c.Controllers)})" : " (no controllers: limits/ not applied)")}"
+        : _followTree ? "the process tree" : "./run's pid only";
 
     /// <summary>Supervisors alive now (running, starting, or stopping after removal).</summary>
     public int Supervising => _entries.Values.Count(e => e.Supervisor is not null) + _leaving.Count;
@@ -99,7 +110,11 @@ public sealed class SupervisionEngine : IDisposable
             return;
         }
         var diag = new Diagnostics($"runsv {entry.Name}");
-        var supervisor = new ServiceSupervisor(real, _loop, diag, siblings: Path.GetFullPath(_directory), name: entry.Name);
+        var supervisor = new ServiceSupervisor(real, _loop, diag, siblings: Path.GetFullPath(_directory), name: entry.Name)
+        {
+            Cgroups = _cgroups,
+            FollowTree = _followTree,
+        };
         entry.Supervisor = supervisor;
         supervisor.Finished = () => End(supervisor, entry);
         supervisor.Failed = e =>
@@ -170,7 +185,11 @@ public sealed class SupervisionEngine : IDisposable
         _stopping = true;
         foreach (var (name, record) in handedOver)
         {
-            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"), siblings: Path.GetFullPath(_directory), name: name);
+            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"), siblings: Path.GetFullPath(_directory), name: name)
+            {
+                Cgroups = _cgroups,
+                FollowTree = _followTree,
+            };
             _leaving.Add(supervisor);
             supervisor.Finished = () => End(supervisor);
             supervisor.Failed = e => { Report(name, e.Message, e.Errno); End(supervisor); };
@@ -184,5 +203,6 @@ public sealed class SupervisionEngine : IDisposable
         foreach (var entry in _entries.Values) entry.Supervisor?.Dispose();
         foreach (var supervisor in _leaving) supervisor.Dispose();
         _scanner.Dispose();
+        _cgroups?.Close();
     }
 }

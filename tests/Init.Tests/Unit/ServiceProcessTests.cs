@@ -46,6 +46,7 @@ public partial class ServiceProcessTests
             process.OverrideFinished(HandledOverrides.Contains(command));
         }
         public void Signal(int pid, int signo) => Log.Add($"kill {pid} {signo}");
+        public void SignalAll(int pid, int signo) => Log.Add($"kill {pid} {signo}");   // runsv's world: the pid alone
         public void Publish(ServiceProcess process) => Log.Add("publish");
         public void WakeAt(long monotonicMs) { WakeRequested = monotonicMs; Log.Add("wake"); }
         public void Report(string message) => Log.Add("report " + message);
