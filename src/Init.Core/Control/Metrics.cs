@@ -35,6 +35,12 @@ public static class Metrics
             s => s.Service.Failed ? 1 : 0),
         new("init_service_healthy", "gauge", "1 when the service's health check last passed; 0 when it failed or has not passed yet; absent without a check.",
             s => s.Health is null ? null : s.Health == "healthy" ? 1 : 0),
+        new("init_service_memory_bytes", "gauge", "Bytes in use by the service's cgroup (memory.current); absent without cgroups or the memory controller.",
+            s => s.Service.Resources?.MemoryBytes),
+        new("init_service_cpu_seconds_total", "counter", "CPU time used by the service's cgroup (cpu.stat usage_usec); absent without cgroups.",
+            s => s.Service.Resources?.CpuSeconds),
+        new("init_service_oom_kills_total", "counter", "Processes of the service the OOM killer ended (memory.events oom_kill); absent without the memory controller.",
+            s => s.Service.Resources?.OomKills),
         new("init_service_logger_up", "gauge", "1 when the service's logger (log/) runs; absent for a service without log/.",
             s => s.Log is null ? null : s.Log.State == "run" && s.Log.Pid is > 0 ? 1 : 0),
     ];

@@ -12,7 +12,8 @@ namespace Init.Control;
 /// <param name="Since">Unix time of the last state change (seconds).</param>
 /// <param name="Readiness">starting, ready or stopping, for a service that declares readiness; null otherwise.</param>
 /// <param name="StatusText">The last sd_notify STATUS= text.</param>
-/// <param name="LastExit">exit N, signal N or unknown; null before the first exit (or under runit's runsv, which does not say).</param>
+/// <param name="LastExit">exit N, signal N, signal 9 (oom) or unknown; null before the first exit (or under runit's runsv, which does not say).</param>
+/// <param name="Resources">The process's cgroup and its figures, under the engine with cgroups; null otherwise.</param>
 public sealed record ProcessReport(
     bool Supervised,
     string? State,
@@ -29,7 +30,23 @@ public sealed record ProcessReport(
     long? BackoffDelayMs,
     string? NextStart,
     bool Failed,
-    string? Error);
+    string? Error,
+    CgroupFigures? Resources = null);
+
+/// <summary>What a service's cgroup says: where it is, bytes in use, CPU time, processes the OOM killer ended (null: no such controller).</summary>
+public sealed record CgroupFigures(string Path, long? MemoryBytes, double? CpuSeconds, long? OomKills)
+{
+    /// <summary>The figures of the cgroup named in <c>supervise/cgroup</c>, or null when there is none (or it is gone).</summary>
+    public static CgroupFigures? Read(string supervise)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        int n = Sys.ReadFile(System.IO.Path.Combine(supervise, SuperviseDirectory.CgroupFile), buffer);
+        if (n <= 0) return null;
+        var cgroup = new Cgroup(Encoding.UTF8.GetString(buffer[..n]).Trim());
+        if (Sys.Stat(cgroup.Path, out _) < 0) return null;
+        return new CgroupFigures(cgroup.Path, cgroup.MemoryBytes, cgroup.CpuMicroseconds is { } us ? us / 1e6 : null, cgroup.OomKills);
+    }
+}
 
 /// <summary>One service: its process, its logger's, and what Init adds about the service as a whole.</summary>
 /// <param name="Health">healthy, unhealthy or starting (no answer yet) for a service with a <c>health</c> check; null without one.</param>
@@ -102,7 +119,8 @@ public sealed record ServiceReport(
             BackoffDelayMs: restart?.DelayMs is > 0 ? restart.DelayMs : null,
             NextStart: restart?.NextStart is { } next && next != "0.000" ? next : null,
             Failed: restart?.Failed ?? false,
-            Error: error ?? (probe == ENOENT ? "no supervise/ok: never supervised" : null));
+            Error: error ?? (probe == ENOENT ? "no supervise/ok: never supervised" : null),
+            Resources: CgroupFigures.Read(supervise));
     }
 
     /// <summary>supervise/readiness: the state (starting, ready, stopping) when it is the running pid's, and the STATUS= text.</summary>

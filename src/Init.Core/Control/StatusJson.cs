@@ -71,6 +71,10 @@ public static class StatusJson
         String(json, "next_start", process.NextStart);
         json.WriteBoolean("failed", process.Failed);
         String(json, "error", process.Error);
+        String(json, "cgroup", process.Resources?.Path);
+        Number(json, "memory_bytes", process.Resources?.MemoryBytes);
+        if (process.Resources?.CpuSeconds is { } cpu) json.WriteNumber("cpu_seconds", Math.Round(cpu, 6)); else json.WriteNull("cpu_seconds");
+        Number(json, "oom_kills", process.Resources?.OomKills);
         json.WriteEndObject();
     }
 

@@ -61,6 +61,27 @@ public static class Requires
         if (!found) Assert.Ignore("no kernel to boot (/boot/vmlinuz-* or INIT_KERNEL; apt-get install linux-image-amd64, .ci/setup installs it)");
     }
 
+    /// <summary>Skips unless a cgroup v2 hierarchy is mounted and our cgroup in it can have children (root, not read-only).</summary>
+    public static void Cgroup2()
+    {
+        if (Pretend.Contains("cgroup2")) Assert.Ignore("pretending there is no cgroup v2 (INIT_TESTS_WITHOUT=cgroup2)");
+        string? own = Init.Supervision.ServiceCgroups.OwnCgroupDirectory();
+        if (own is null) Assert.Ignore("no cgroup v2 hierarchy is mounted (/proc/self/mountinfo has no cgroup2)");
+        if (!CgroupWritable.Value) Assert.Ignore($"cgroup v2 at {own} is not writable here (a container without its own cgroup namespace, or not root)");
+    }
+
+    private static readonly Lazy<bool> CgroupWritable = new(() =>
+    {
+        string probe = Path.Combine(Init.Supervision.ServiceCgroups.OwnCgroupDirectory()!, $"init-tests-probe-{Environment.ProcessId}");
+        try
+        {
+            Directory.CreateDirectory(probe);
+            Directory.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    });
+
     private static readonly Lazy<bool> PidNamespaceWorks = new(() =>
         // Through sh: Run.Command checks unshare with this very property.
         Run.Command("/bin/sh", ["-c", "exec /usr/bin/unshare --fork --pid --mount-proc /bin/true"], timeoutMs: 10_000, cancellable: false).ExitCode == 0);

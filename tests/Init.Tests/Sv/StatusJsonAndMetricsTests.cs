@@ -16,7 +16,7 @@ public class StatusJsonAndMetricsTests
 {
     private static readonly string[] ProcessFields =
         ["supervised", "state", "pid", "since", "uptime_seconds", "want", "paused", "term_sent", "readiness", "status_text",
-         "restarts", "last_exit", "backoff_delay_ms", "next_start", "failed", "error"];
+         "restarts", "last_exit", "backoff_delay_ms", "next_start", "failed", "error", "cgroup", "memory_bytes", "cpu_seconds", "oom_kills"];
 
     private static readonly string[] ServiceFields = ["name", "path", "normally_up", "oneshot", "waiting_for", "service", "log", "up", "health"];
 
