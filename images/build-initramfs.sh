@@ -50,6 +50,8 @@ build() {
     # Demo services: the repository's samples plus the image's (a TERM-ignoring one, a reporter).
     cp -r "$root/stages/services/." "$here/services/." "$stage/etc/service/"
     chmod +x "$stage"/etc/service/*/run "$stage"/etc/service/*/log/run 2>/dev/null || true
+    # demo=cgroup's script (the report service runs it): limits, OOM and a failing spawn.
+    install -m 755 "$here/cgroup-demo/cgroup-demo" "$stage/etc/init/cgroup-demo"
     case $variant in
         builtin)
             cp "$root/stages/1" "$root/stages/2" "$root/stages/3" "$stage/etc/init/"

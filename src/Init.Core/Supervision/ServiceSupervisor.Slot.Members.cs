@@ -85,25 +85,12 @@ public sealed partial class ServiceSupervisor
             if (errors.Count > 0) return false;
             if (_owner.Cgroups is not { } cgroups)
             {
-                if (limits is not null && _limitErrors != "no cgroups")
-                {
-                    _limitErrors = "no cgroups";
-                    _owner._diag.Warn($"{Prefix}{ServiceLimits.Directory}/: no writable cgroup v2 hierarchy here: the limits are not applied");
-                }
+                if (limits is not null)
+                    WarnOnceAbout(ServiceLimits.Directory, $"{Prefix}{ServiceLimits.Directory}/: no writable cgroup v2 hierarchy here: the limits are not applied");
                 return true;
             }
-            if (_cgroup is null)
-            {
-                (_serviceCgroup, _cgroup) = cgroups.For(_owner.Name, _isLog);
-                int rc = _cgroup.Create();
-                if (rc != 0)
-                {
-                    _owner._diag.Warn($"unable to create cgroup {_cgroup.Path}", rc);
-                    _cgroup = _serviceCgroup = null;
-                    return limits is null;
-                }
-                _serviceCgroup.Delegate(cgroups.Controllers);
-            }
+            if (!EnsureCgroup()) return limits is null;
+            var cgroup = _cgroup!;
             if (limits is not null || _limitsWritten)
             {
                 foreach (var (file, value) in limits ?? ServiceLimits.Defaults)
@@ -114,7 +101,14 @@ public sealed partial class ServiceSupervisor
                             WarnOnceAbout(file, $"{Prefix}{ServiceLimits.Directory}/{file}: the {ServiceLimits.ControllerOf(file)} controller is not available here: not applied");
                         continue;
                     }
-                    int rc = _cgroup.Write(file, value);
+                    int rc = cgroup.Write(file, value);
+                    if (rc == ENOENT)
+                    {
+                        // The controller is there but not this file (memory.swap.max without swap accounting).
+                        if (limits is not null && value != ServiceLimits.DefaultOf(file))
+                            WarnOnceAbout(file, $"{Prefix}{ServiceLimits.Directory}/{file}: this kernel's {ServiceLimits.ControllerOf(file)} controller has no {file}: not applied");
+                        continue;
+                    }
                     if (rc != 0)
                     {
                         _owner._diag.Warn($"{Prefix}{ServiceLimits.Directory}/{file}: the kernel refused \"{value}\": not starting", rc);
@@ -123,7 +117,27 @@ public sealed partial class ServiceSupervisor
                 }
                 _limitsWritten = limits is not null;
             }
-            _oomKillsAtStart = _cgroup.OomKills ?? 0;
+            _oomKillsAtStart = cgroup.OomKills ?? 0;
+            return true;
+        }
+
+        /// <summary>
+        /// The slot's cgroup exists (made when the supervisor starts, so that a process adopted
+        /// from a previous engine is found in it too: it is where that engine put it). False when it cannot be made.
+        /// </summary>
+        private bool EnsureCgroup()
+        {
+            if (_cgroup is not null) return true;
+            if (_owner.Cgroups is not { } cgroups) return false;
+            var (service, process) = cgroups.For(_owner.Name, _isLog);
+            int rc = process.Create();
+            if (rc != 0)
+            {
+                _owner._diag.Warn($"unable to create cgroup {process.Path}", rc);
+                return false;
+            }
+            service.Delegate(cgroups.Controllers);
+            (_serviceCgroup, _cgroup) = (service, process);
             return true;
         }
 

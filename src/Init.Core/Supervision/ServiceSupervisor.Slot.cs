@@ -58,6 +58,7 @@ public sealed partial class ServiceSupervisor
         public void Prepare(StatusRecord? previous)
         {
             ReadPolicy();
+            EnsureCgroup();
             if (previous is { } adopted)
             {
                 Process.Adopt(adopted, AdoptedReadiness(adopted.Pid));

@@ -88,4 +88,31 @@ public class BootTests
         Assert.That(console, Does.Contain("- runit: enter stage: /etc/runit/3"), console);
         Assert.That(console, Does.Contain("reboot: Power down"), console);
     }
+
+    [Test, CancelAfter(180_000)]
+    public void Cgroup_limits_OOM_kills_and_a_failing_spawn_in_the_guest()
+    {
+        using var vm = new QemuVm("builtin", "demo=cgroup init.StopGraceSeconds=2", timeoutSeconds: 160);
+
+        int? exit = vm.WaitForExit(170_000);
+        string console = vm.Console;
+        string Line(string prefix) => console.Split('\n').FirstOrDefault(l => l.StartsWith("cgroup-demo: " + prefix, StringComparison.Ordinal)) ?? "";
+
+        Assert.That(exit, Is.Not.Null, "QEMU did not power off in time\n" + console);
+        Assert.That(console, Does.Contain("cgroup-demo: done"), console);
+        Assert.That(Line("controllers:"), Does.Contain("memory").And.Contain("pids"), "stage 1's cgroup2 delegates to the services\n" + console);
+        // limits/memory.max 32M: written before ./run, and the 64 MiB allocation ends in the OOM killer, said as such.
+        Assert.That(Line("hog memory.max:"), Does.EndWith("33554432"), console);
+        Assert.That(Line("hog json:"), Does.Contain("\"last_exit\":\"signal9(oom)\"").And.Contain("\"failed\":true").And.Contain("/services/hog/run"), console);
+        Assert.That(Line("hog json:"), Does.Match("\"oom_kills\":[1-9]"), console);
+        Assert.That(Line("hog metrics:"), Does.Match("init_service_oom_kills_total\\{service=\"hog\"\\} [1-9]").And.Contain("init_service_last_exit_code{service=\"hog\"} 137"), console);
+        Assert.That(console, Does.Contain("killed by the OOM killer"), console);
+        // limits/pids.max 6: the shell's sixth fork is refused (5 sleepers and itself), counted by the kernel.
+        Assert.That(Line("forker pids.max:"), Does.Match("pids.max: 6 forks tried: 6 max [1-9]"), console);
+        // The engine's own spawn fails (its cgroup at pids.max): said, retried, and the service runs once it may.
+        Assert.That(console, Does.Contain("runsv echo: fatal: unable to start ./run"), console);
+        Assert.That(Line("echo after:"), Does.Match("run: /etc/service/echo: \\(pid [0-9]+\\) [0-9]+s$"), console);
+        Assert.That(console, Does.Not.Contain("internal error"));
+        Assert.That(console, Does.Contain("reboot: Power down"), console);
+    }
 }
