@@ -23,9 +23,6 @@ public sealed partial class ServiceSupervisor
         /// <summary>The mark the process tree finds the service's orphans by (its real directory, and instance).</summary>
         private string Mark => _owner.Instance is { } instance ? $"{Directory}@{instance}" : Directory;
 
-        /// <summary>Where the service's processes are: a cgroup's path, "process tree", or null under runsv.</summary>
-        public string? Tracking => _cgroup?.Path ?? (_owner.FollowTree ? "process tree" : null);
-
         /// <summary>
         /// The one way a slot starts a process: with the process tree's mark, then moved into the
         /// service's cgroup (and its forks with it). A <c>control/</c> script is the supervisor's

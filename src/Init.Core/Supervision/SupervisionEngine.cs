@@ -53,10 +53,6 @@ public sealed class SupervisionEngine : IDisposable
         if (_cgroups is null && !_followTree) diag.Warn("unable to become a subreaper: processes a service leaves behind cannot be found", Sys.Errno);
     }
 
-    /// <summary>How the engine finds every process of a service: "cgroup v2 at PATH", "the process tree", or "./run's pid only".</summary>
-    public string Tracking => _cgroups is { } c ? $"cgroup v2 at {c.Root.Path}{(c.Controllers.Length > 0 ? $" ({string.Join(", ", c.Controllers)})" : " (no controllers: limits/ not applied)")}"
-        : _followTree ? "the process tree" : "./run's pid only";
-
     /// <summary>Supervisors alive now (running, starting, or stopping after removal).</summary>
     public int Supervising => _entries.Values.Count(e => e.Supervisor is not null) + _leaving.Count;
 
