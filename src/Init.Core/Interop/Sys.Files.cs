@@ -122,6 +122,14 @@ public static unsafe partial class Sys
         fixed (byte* pp = p) return T.mkdir(pp, (ushort)mode) == 0 ? 0 : Fail(TmdsErrno);
     }
 
+    /// <summary>Whether a write to <paramref name="fd"/> would not block now (poll, no wait).</summary>
+    public static bool Writable(int fd)
+    {
+        long pollfd = (uint)fd | (4L /* POLLOUT */ << 32);   // struct pollfd: int fd, short events, short revents
+        // POLLERR or POLLHUP too: the write then fails at once (EPIPE) rather than block.
+        return Libc.poll(&pollfd, 1, 0) == 1 && ((pollfd >> 48) & (4 | 8 | 16)) != 0;
+    }
+
     public static int Rmdir(string path)
     {
         Span<byte> p = Utf8Z(path, stackalloc byte[256]);

@@ -124,6 +124,8 @@ public sealed partial class ServiceSupervisor
                 WorkingDirectory = Directory,
                 Stdin = _isLog ? _owner._logRead : SpawnRequest.Inherit,
                 Stdout = !_isLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
+                // Under the default logger stderr too: its lines are all the service has (log/ keeps runit's way).
+                Stderr = !_isLog && _owner.UsesDefaultLog && _owner._logWrite >= 0 ? _owner._logWrite : SpawnRequest.Inherit,
                 ExtraFds = notification is { } n ? [.. sockets, (n.WriteEnd, n.Number)] : sockets,
                 Environment = EnvironmentWith(environment),
             };

@@ -118,13 +118,14 @@ public sealed partial class ServiceSupervisor : IDisposable
     {
         var mainPrevious = Adoption.Find(_main.Files, Directory);
         var logPrevious = _log is null ? null : Adoption.Find(_log.Files, _log.Directory);
-        if (_log is not null)
+        if (_log is not null || UsesDefaultLog)
         {
             if (Adoption.RecoverLogPipe(mainPrevious?.Pid ?? 0, logPrevious?.Pid ?? 0) is { } pipe)
                 (_logRead, _logWrite) = pipe;
             else if (Sys.Pipe(out _logRead, out _logWrite) < 0)
                 throw new SupervisorError("unable to create log pipe", Sys.Errno);
         }
+        StartDefaultLog();
         _main.Prepare(mainPrevious);
         _log?.Prepare(logPrevious);
         _main.Files.OpenControl();
@@ -172,6 +173,7 @@ public sealed partial class ServiceSupervisor : IDisposable
         catch (SupervisorError e) { Fail(e); return; }
         (_logRead, _logWrite) = (record.PipeRead, record.PipeWrite);
         foreach (int fd in new[] { _logRead, _logWrite }) if (fd >= 0) Sys.SetCloseOnExec(fd, true);
+        StartDefaultLog();
         _main.Carry(Adoption.Find(_main.Files, Directory));
         _log?.Carry(Adoption.Find(_log.Files, _log.Directory));
         _main.Process.Resume(record.Wants.Main);
@@ -200,6 +202,7 @@ public sealed partial class ServiceSupervisor : IDisposable
         if (Sys.Stat(Path.Combine(Directory, "log"), out var st) < 0 || !st.IsDirectory) return;
         Guarded(() =>
         {
+            HandDefaultLogOver();
             var log = new Slot(this, Path.Combine(Directory, "log"), isLog: true);
             try
             {
@@ -320,6 +323,7 @@ public sealed partial class ServiceSupervisor : IDisposable
         if (_disposed) return;
         _disposed = true;
         _lockRetry?.Cancel();
+        StopDefaultLog();
         _main.Dispose(_loop);
         _log?.Dispose(_loop);
         CloseLogPipe();

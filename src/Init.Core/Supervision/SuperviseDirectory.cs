@@ -40,6 +40,14 @@ public sealed class SuperviseDirectory : IDisposable
 
     public int ControlFd => _control;
 
+    /// <summary>
+    /// A name for file <paramref name="name"/> in this supervise/ that reaches it through the held
+    /// descriptor (<c>/proc/self/fd/N/NAME</c>, short enough for a socket's address); its path
+    /// from the service directory without /proc.
+    /// </summary>
+    public string PathOf(string name) =>
+        _dir >= 0 && Sys.Stat("/proc/self/fd", out _) == 0 ? $"/proc/self/fd/{_dir}/{name}" : Path.Combine(_service, _isLog ? "log" : "", _name, name);
+
     /// <summary>Init's file beside runit's <c>pid</c>: who that pid is (<see cref="ProcessIdentity"/>), for adoption.</summary>
     public const string IdentityFile = "identity";
 

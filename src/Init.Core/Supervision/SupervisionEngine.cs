@@ -35,6 +35,7 @@ public sealed class SupervisionEngine : IDisposable
     private readonly DirectoryScanner _scanner;
     private readonly ServiceCgroups? _cgroups;
     private readonly bool _followTree;
+    private readonly DefaultLog? _defaultLog;
     private bool _stopping;
 
     /// <summary>Called once after <see cref="StopAll"/>, when every supervisor has ended.</summary>
@@ -51,6 +52,7 @@ public sealed class SupervisionEngine : IDisposable
         // Without cgroups, orphans of services must come to us to be found (PID 1 gets them anyway).
         _followTree = _cgroups is null && (Sys.GetPid() == 1 || Sys.Prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
         if (_cgroups is null && !_followTree) diag.Warn("unable to become a subreaper: processes a service leaves behind cannot be found", Sys.Errno);
+        if (DefaultLog.RingBytesSetting(diag.Warn) is { } ringBytes) _defaultLog = new DefaultLog(new Logging.PrefixedOutput(loop), ringBytes);
     }
 
     /// <summary>Supervisors alive now (running, starting, or stopping after removal).</summary>
@@ -110,6 +112,7 @@ public sealed class SupervisionEngine : IDisposable
         {
             Cgroups = _cgroups,
             FollowTree = _followTree,
+            DefaultLog = _defaultLog,
         };
         entry.Supervisor = supervisor;
         supervisor.Finished = () => End(supervisor, entry);
@@ -185,6 +188,7 @@ public sealed class SupervisionEngine : IDisposable
             {
                 Cgroups = _cgroups,
                 FollowTree = _followTree,
+                DefaultLog = _defaultLog,
             };
             _leaving.Add(supervisor);
             supervisor.Finished = () => End(supervisor);

@@ -14,7 +14,7 @@ public class LayerTests
 
     [TestCase("Init.Interop")]
     [TestCase("Init.Runtime", "Init.Interop")]
-    [TestCase("Init.Supervision", "Init.Interop", "Init.Runtime")]
+    [TestCase("Init.Supervision", "Init.Interop", "Init.Runtime", "Init.Logging")]
     [TestCase("Init.Control", "Init.Interop", "Init.Runtime", "Init.Supervision")]
     [TestCase("Init.Logging", "Init.Interop", "Init.Runtime")]
     [TestCase("Init.Accounts", "Init.Interop", "Init.Runtime")]

@@ -55,6 +55,7 @@ public static class SvApplet
         string[] services = lsb ? [progname] : args[i..];
         // Init's read-only words: `metrics` is no runit command, and `--json` is no service name.
         if (!lsb && action == "metrics") return SvReports.Run(services, serviceDirectory, json: false);
+        if (!lsb && action == "log") return SvLog.Run(progname, services, serviceDirectory);
         if (!lsb && action == "status" && services is ["--json", ..]) return SvReports.Run(services[1..], serviceDirectory, json: true);
         if (services.Length == 0) throw Usage(progname, lsb);
         var command = SvCommand.Parse(action, verbose, lsb) ?? throw Usage(progname, lsb);
