@@ -45,14 +45,17 @@ public sealed class InitContext
             search = !program.Contains('/');
         }
         // Our runsvdir learns the Supervision setting from its environment (runit's takes no such option).
-        // So do its supervisors the RestartBackoff and TimeoutKillMs settings.
+        // So do its supervisors the RestartBackoff, TimeoutKillMs, StopDependants, Cgroups and LogRing settings.
         string[] passed = [Supervision.SupervisionEngine.ModeVariable, Supervision.ServicePolicy.BackoffVariable,
-            Supervision.ServicePolicy.TimeoutKillVariable, Supervision.ServicePolicy.StopDependantsVariable];
+            Supervision.ServicePolicy.TimeoutKillVariable, Supervision.ServicePolicy.StopDependantsVariable,
+            Supervision.ServiceCgroups.Variable, Supervision.DefaultLog.Variable];
         var environment = Environment.Where(e => !passed.Any(name => e.StartsWith(name + "=", StringComparison.Ordinal)))
             .Append($"{Supervision.SupervisionEngine.ModeVariable}={Options.Supervision}")
             .Append($"{Supervision.ServicePolicy.BackoffVariable}={Options.RestartBackoff}")
             .Append($"{Supervision.ServicePolicy.TimeoutKillVariable}={Options.TimeoutKillMs}")
-            .Append($"{Supervision.ServicePolicy.StopDependantsVariable}={(Options.StopDependants ? "true" : "false")}").ToList();
+            .Append($"{Supervision.ServicePolicy.StopDependantsVariable}={(Options.StopDependants ? "true" : "false")}")
+            .Append($"{Supervision.ServiceCgroups.Variable}={Options.Cgroups}")
+            .Append($"{Supervision.DefaultLog.Variable}={Options.LogRing}").ToList();
         var hooks = new Hooks(Loop, Log, environment, Console);
         return new Scanner(Loop, Log, hooks, program, argv0, search, Options.ServiceDirectory, Options.RespawnMaxSeconds * 1000L);
     }

@@ -76,6 +76,19 @@ public sealed class InitOptions
     /// </summary>
     public bool StopDependants { get; set; } = true;
 
+    /// <summary>
+    /// How the engine finds every process of a service: <c>auto</c> (cgroup v2 where writable, the
+    /// default) or <c>off</c> (the process tree). Passed on as INIT_CGROUPS.
+    /// </summary>
+    public string Cgroups { get; set; } = "auto";
+
+    /// <summary>
+    /// Bytes of the last lines kept per service without log/ for <c>sv log</c> (65536 by default;
+    /// 0: none), or <c>off</c>: no default logger, such services inherit stdout as under runit.
+    /// Passed on as INIT_LOGRING.
+    /// </summary>
+    public string LogRing { get; set; } = "65536";
+
     /// <summary>Program started as the stage-2 scanner; empty: this binary's own runsvdir applet.</summary>
     public string Runsvdir { get; set; } = "";
 }

@@ -32,6 +32,14 @@ public static class InitSettings
         Text("Runsvdir", (o, v) => o.Runsvdir = v),
         Number("TimeoutKillMs", 0, int.MaxValue, (o, v) => o.TimeoutKillMs = v),
         Flag("StopDependants", (o, v) => o.StopDependants = v),
+        Choice("Cgroups", (o, v) => o.Cgroups = v, "auto", "off"),
+        new("LogRing", "off, or a number of bytes from 0 to 67108864", (o, v) =>
+        {
+            v = v.Trim();
+            if (v != "off" && !(v.Length is > 0 and <= 8 && v.All(char.IsAsciiDigit) && int.Parse(v, CultureInfo.InvariantCulture) <= 64 * 1024 * 1024)) return false;
+            o.LogRing = v;
+            return true;
+        }),
         new("RestartBackoff", "off, or MIN MAX RESET in milliseconds (0 < MIN <= MAX)", (o, v) =>
         {
             if (!IsBackoff(v)) return false;

@@ -57,8 +57,12 @@ public sealed class ServiceCgroups
         if (setting == "off") return null;
         if (setting is not (null or "" or "auto")) warn($"{Variable}: not auto or off: \"{Runtime.Printable.Of(setting, 40)}\": taken as auto", 0);
         if (OwnCgroupDirectory() is not { } own) return null;
+        string unit = UnitName(scanned);
+        // A successor started by a hand-over begins in its predecessor's leaf: the same subtree, not one inside it.
+        string leaf = Path.Combine(unit, "supervisor");
+        if (own.EndsWith("/" + leaf, StringComparison.Ordinal)) own = own[..^(leaf.Length + 1)];
         var @base = new Cgroup(own);
-        var root = new Cgroup(Path.Combine(own, UnitName(scanned)));
+        var root = new Cgroup(Path.Combine(own, unit));
         var supervisor = new Cgroup(Path.Combine(root.Path, "supervisor"));
         int rc = supervisor.Create();
         if (rc != 0)

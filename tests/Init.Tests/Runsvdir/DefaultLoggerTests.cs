@@ -127,5 +127,12 @@ public class DefaultLoggerTests
 
         Assert.That(r.ExitCode, Is.EqualTo(3), r.ToString());
         Assert.That(r.Stdout, Does.Contain("web: listening on 8080\n").And.Contain("db: ready for connections\n"), r.ToString());
+
+        // The LogRing setting reaches the engine through PID 1: off is runit's way, unprefixed.
+        const string plain = "for i in $(seq 100); do [ -s service/web/supervise/pid ] && break; sleep 0.05; done; sleep 0.5; exit 3";
+        var off = Run.Command("/usr/bin/unshare", ["--fork", "--pid", "--mount-proc", Binary.Init, "--services", dir["service"], "--", "/bin/sh", "-c", plain],
+            dir.Path, new Dictionary<string, string?> { ["INIT_StopGraceSeconds"] = "1", ["INIT_LogRing"] = "off" });
+        Assert.That(off.ExitCode, Is.EqualTo(3), off.ToString());
+        Assert.That(off.Stdout, Does.Contain("listening on 8080\n").And.Not.Contain("web: "), off.ToString());
     }
 }
