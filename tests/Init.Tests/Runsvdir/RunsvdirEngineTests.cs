@@ -45,6 +45,8 @@ public class RunsvdirEngineTests
         try
         {
             Assert.That(Run.Until(() => services.All(RunsvdirTests.Running), 30_000), Is.True, "not every service reached run");
+            // A ./run published as running may not have exec'd sleep yet.
+            Run.Until(() => Procs.ChildrenOf(engine.Id).All(c => c.Name == "sleep"), 5_000);
             var children = Procs.ChildrenOf(engine.Id);
             Assert.That(children.Select(c => c.Name), Is.EquivalentTo(Enumerable.Repeat("sleep", Count)), "the services themselves, no runsv in between");
             Assert.That(services.All(s => Procs.In(s).Count == 1), Is.True, "one process per service");
