@@ -33,6 +33,10 @@ public sealed class InitContext
 
     public Hooks Hooks => new(Loop, Log, Environment, Console);
 
+    private TimelineRecorder? _timeline;
+    /// <summary>The stages' times and the services' timeline directory (/run/init/timeline), passed to children as INIT_TIMELINE.</summary>
+    public TimelineRecorder Timeline => _timeline ??= new TimelineRecorder(Log, Environment);
+
     /// <summary>Stage 2's scanner: the configured runsvdir (looked up in PATH when it has no slash), else ours.</summary>
     public Scanner NewScanner()
     {
