@@ -40,7 +40,7 @@ public sealed class ContainerInit(InitContext ctx)
     public void StartServices()
     {
         _started = ctx.Loop.Now;
-        ctx.Timeline.Begin("container");
+        ctx.Timeline.Begin("container", ctx.StartedMs);
         ctx.Timeline.Stage2();
         ctx.Timeline.Open(byDefault: false, ctx.Options.ServiceDirectory);   // its /run may be the host's (unshare): only with INIT_TIMELINE
         ctx.Log.Line($"container: services in {ctx.Options.ServiceDirectory}");

@@ -26,7 +26,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
 
     public void Start()
     {
-        ctx.Timeline.Begin("system");
+        ctx.Timeline.Begin("system", ctx.StartedMs);
         ListenForRequests();
         Log.Line(runitStages ? "stage 1: runit stages (/etc/runit/1, 2, 3)" : "stage 1: built-in stages");
         if (runitStages) RunitStage1(); else BuiltinStage1();

@@ -23,13 +23,12 @@ public sealed class TimelineRecorder(BootLog log, List<string> childEnvironment)
     private StageTimeline _stages = new("system", null, null, null);
     private string? _directory;
 
-    /// <summary>PID 1 started; kept in memory until <see cref="Open"/> (/run may not be mounted yet).</summary>
-    public void Begin(string mode)
-    {
-        // The kernel's exec of PID 1, from /proc/self/stat (clock ticks since boot), else now.
-        long ms = ProcessIdentity.Of(Sys.GetPid()) is { } self ? (long)self.StartTicks * 10 : Sys.MonotonicMs();
-        _stages = new StageTimeline(mode, ms, null, null);
-    }
+    /// <summary>
+    /// PID 1 started at <paramref name="startedMs"/>; kept in memory until <see cref="Open"/> (/run may
+    /// not be mounted yet). Its Main's time, not /proc/self/stat's start time: PID 1 is forked as a
+    /// kernel thread long before the kernel, its initcalls and the initramfs done, execs /sbin/init.
+    /// </summary>
+    public void Begin(string mode, long startedMs) => _stages = new StageTimeline(mode, startedMs, null, null);
 
     /// <summary>
     /// Makes the directory (a previous boot's service files removed), writes the stages, and passes
