@@ -53,7 +53,7 @@ public sealed partial class ServiceSupervisor
             if (scope is null ? given is null : Sys.RealDirectory(scope) != Sys.RealDirectory(_owner._siblings)) return;
             _timelinePath = Path.Combine(directory, ServiceTimeline.ServicesDirectory, _owner.Name);
             byte[] buffer = new byte[ServiceTimeline.MaxBytes];
-            int n = Sys.ReadFile(_timelinePath, buffer);
+            int n = Sys.ReadFile(_timelinePath, buffer, ServiceTimeline.Unstalled);
             if (n > 0) _timeline = ServiceTimeline.Parse(Encoding.UTF8.GetString(buffer, 0, n), []);
         }
 

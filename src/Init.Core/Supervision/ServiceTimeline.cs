@@ -25,6 +25,9 @@ public sealed record ServiceTimeline(string[] Needs, long? WaitingMs, long? Star
     /// <summary>Larger than any file a supervisor writes; a bigger one is not a timeline.</summary>
     public const int MaxBytes = 16384;
 
+    /// <summary>How these files are opened to be read: a FIFO put in their place must not stall a supervisor's loop.</summary>
+    public const int Unstalled = Consts.O_NONBLOCK | Consts.O_NOFOLLOW;
+
     public static readonly ServiceTimeline Empty = new([], null, null, null, null, null);
 
     /// <summary>
@@ -36,7 +39,7 @@ public sealed record ServiceTimeline(string[] Needs, long? WaitingMs, long? Star
     public static string? ScopeOf(string timelineDirectory)
     {
         Span<byte> buffer = stackalloc byte[1024];
-        int n = Sys.ReadFile(Path.Combine(timelineDirectory, ScopeFile), buffer);
+        int n = Sys.ReadFile(Path.Combine(timelineDirectory, ScopeFile), buffer, Unstalled);
         return n <= 0 ? null : Encoding.UTF8.GetString(buffer[..n]).Split('\n')[0] is { Length: > 0 } line ? line : null;
     }
 

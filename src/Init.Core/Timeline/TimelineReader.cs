@@ -79,8 +79,13 @@ public static class TimelineReader
     /// <summary>The file's text; null when it does not exist (silently) or is not a timeline (said).</summary>
     private static string? ReadText(string path, Action<string> warn)
     {
+        if (Sys.Stat(path, out var st) == 0 && !st.IsRegular)
+        {
+            warn($"{path}: not a timeline (not a plain file): ignored");
+            return null;
+        }
         byte[] buffer = new byte[ServiceTimeline.MaxBytes];
-        int n = Sys.ReadFile(path, buffer);
+        int n = Sys.ReadFile(path, buffer, ServiceTimeline.Unstalled);
         if (n < 0)
         {
             if (Sys.Errno != ENOENT) warn($"unable to read {path}: {ErrorText.Of(Sys.Errno)}");

@@ -70,13 +70,14 @@ public class AnalyzeTests
     }
 
     [Test, CancelAfter(10_000)]
-    public void Garbled_files_are_named_with_what_is_wrong_the_rest_is_shown_and_the_exit_is_1()
+    public void Garbled_files_and_a_FIFO_are_named_with_what_is_wrong_the_rest_is_shown_and_the_exit_is_1()
     {
         using var temp = Boot();
         temp.Write("timeline/service/db", "start 1.340\nready soon\n");
         File.WriteAllBytes(temp["timeline/service/bin"], [0x7f, (byte)'E', (byte)'L', (byte)'F', 0, 1, 2]);
         temp.Write("timeline/service/odd", "start 5.000\nready 4.000\n");
         temp.Write("timeline/stages", "mode system\ninit yesterday\nstage2 1.300\n");
+        Assert.That(Run.Command("/usr/bin/mkfifo", temp["timeline/service/fifo"]).ExitCode, Is.Zero, "a FIFO, which must not stall the reader");
 
         var r = Analyze(temp);
 
@@ -85,6 +86,7 @@ public class AnalyzeTests
         Assert.That(r.Stderr, Does.Contain($"init analyze: warning: {temp["timeline/service/bin"]}: not a timeline (binary): ignored\n"));
         Assert.That(r.Stderr, Does.Contain($"init analyze: warning: {temp["timeline/service/odd"]}: ready before start: not a timeline: ignored\n"));
         Assert.That(r.Stderr, Does.Contain($"init analyze: warning: {temp["timeline/stages"]}: line 2: init: not seconds: \"yesterday\": ignored\n"));
+        Assert.That(r.Stderr, Does.Contain($"init analyze: warning: {temp["timeline/service/fifo"]}: not a timeline (not a plain file): ignored\n"));
         Assert.That(r.Stdout, Does.Contain(" web "), "what could be read is still shown");
         Assert.That(r.Stdout, Does.Contain("not ready yet"), "db: started, its ready unreadable");
     }

@@ -76,6 +76,25 @@ public class TimelineRecordingTests
         finally { RunsvdirTests.Stop(runsvdir); }
     }
 
+    [Test, CancelAfter(30_000)]
+    public void A_FIFO_in_place_of_a_services_timeline_stalls_nothing_and_is_replaced_at_its_start()
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/web/run", "exec sleep 1000\n");
+        Directory.CreateDirectory(temp["timeline/service"]);
+        Assert.That(Run.Command("/usr/bin/mkfifo", temp["timeline/service/web"]).ExitCode, Is.Zero);
+        var runsvdir = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir",
+            new Dictionary<string, string?> { ["INIT_TIMELINE"] = temp["timeline"] });
+        try
+        {
+            Assert.That(Run.Until(() => RunsvdirTests.Running(temp["service/web"]), 10_000), Is.True, "the supervisor read past it");
+            // Read only once it is a plain file: the test itself would block on the FIFO.
+            bool Plain() => Run.Command("/usr/bin/stat", "-c", "%F", temp["timeline/service/web"]).Stdout.Trim() == "regular file";
+            Assert.That(Run.Until(() => Plain() && Read(temp["timeline/service/web"])?.StartsWith("start ") == true, 5_000), Is.True, "a plain file now");
+        }
+        finally { RunsvdirTests.Stop(runsvdir); }
+    }
+
     private static double Seconds(string timeline, string field) =>
         double.Parse(timeline.Split('\n').Single(l => l.StartsWith(field + " ")).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 }

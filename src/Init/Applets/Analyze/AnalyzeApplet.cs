@@ -25,8 +25,8 @@ public static class AnalyzeApplet
     public static int Run(string name, string[] args)
     {
         if (args is ["-h"] or ["--help"]) { Output.Out(Usage); return 0; }
-        string command = args.Length == 0 ? "report" : args[0];
-        if (command is not ("report" or "blame" or "critical-chain" or "plot") || (command is "blame" or "plot" && args.Length > 1))
+        string command = args.Length == 0 ? "" : args[0];
+        if (command is not ("" or "blame" or "critical-chain" or "plot") || (command is "blame" or "plot" && args.Length > 1))
         {
             Output.Err($"init analyze: fatal: unknown command: {Printable.Of(string.Join(' ', args), 64, more: "...")}\n{Usage}");
             return 100;
