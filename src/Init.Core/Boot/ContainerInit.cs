@@ -40,6 +40,9 @@ public sealed class ContainerInit(InitContext ctx)
     public void StartServices()
     {
         _started = ctx.Loop.Now;
+        ctx.Timeline.Begin("container", ctx.StartedMs);
+        ctx.Timeline.Stage2();
+        ctx.Timeline.Open(byDefault: false, ctx.Options.ServiceDirectory);   // its /run may be the host's (unshare): only with INIT_TIMELINE
         ctx.Log.Line($"container: services in {ctx.Options.ServiceDirectory}");
         _scanner = ctx.NewScanner();
         _scanner.Start();
@@ -97,6 +100,7 @@ public sealed class ContainerInit(InitContext ctx)
     {
         if (_stopping) { ctx.Log.Line($"container: {reason}: already stopping"); return; }
         _stopping = true;
+        ctx.Timeline.Stage3();
         ctx.Log.Line($"container: stage 3 ({reason})");
         _scanner?.Stop();
         var stopper = new ServiceStopper(ctx.Loop, ctx.Log, ctx.Options.ServiceDirectory, ctx.Options.StopGraceSeconds * 1000L);

@@ -21,9 +21,14 @@ public sealed class InitContext
     /// <summary>Mounts made before the console was set up (/proc, for the kernel command line), reported in stage 1.</summary>
     public List<string> EarlyMounts { get; } = [];
 
+    /// <summary>When this init started (CLOCK_MONOTONIC ms): the end of the kernel's part of a boot, in the timeline.</summary>
+    public long StartedMs { get; init; }
+
     /// <summary>A context for <paramref name="options"/> on <paramref name="loop"/>, logging as <paramref name="name"/>.</summary>
-    public static InitContext Create(EventLoop loop, InitOptions options, string name) => new()
+    /// <param name="startedMs">When the process's Main began (default: now).</param>
+    public static InitContext Create(EventLoop loop, InitOptions options, string name, long? startedMs = null) => new()
     {
+        StartedMs = startedMs ?? Sys.MonotonicMs(),
         Loop = loop,
         Log = new BootLog(name),
         Options = options,
@@ -32,6 +37,10 @@ public sealed class InitContext
     };
 
     public Hooks Hooks => new(Loop, Log, Environment, Console);
+
+    private TimelineRecorder? _timeline;
+    /// <summary>The stages' times and the services' timeline directory (/run/init/timeline), passed to children as INIT_TIMELINE.</summary>
+    public TimelineRecorder Timeline => _timeline ??= new TimelineRecorder(Log, Environment);
 
     /// <summary>Stage 2's scanner: the configured runsvdir (looked up in PATH when it has no slash), else ours.</summary>
     public Scanner NewScanner()

@@ -11,11 +11,12 @@ namespace Init.Boot;
 /// supervise/control (a logger only once its service is down, so it gets the last lines; a service
 /// named in others' dependencies.d only once they are down: the reverse of the start order), then
 /// after the grace <c>k</c> to those still up, then <c>x</c> so each runsv exits. Progress is polled from supervise/status on the event loop; <see cref="Done"/>
-/// fires once every service is down (or a last short wait after the kills ran out).
+/// fires once every service is down (or a last short wait after the kills ran out). Every second
+/// the console names what is still awaited, so a shutdown that hangs says on what.
 /// </summary>
 public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDirectory, long graceMs)
 {
-    private const long PollMs = 50, AfterKillMs = 2000, ExitWaitMs = 1000;
+    private const long PollMs = 50, AfterKillMs = 2000, ExitWaitMs = 1000, WaitingLineMs = 1000;
 
     private sealed class Service(string name, string path, string supervise, Service? main)
     {
@@ -29,7 +30,7 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
     }
 
     private readonly List<Service> _services = [];
-    private long _started;
+    private long _started, _nextWaitingLine = WaitingLineMs;
     private bool _killSent, _finished;
 
     /// <summary>Called once, with the names of the services that had to be killed.</summary>
@@ -90,6 +91,11 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
             log.Line(s.Killed ? $"stage 3: {s.Name}: killed after {elapsed / 1000.0:0.0}s (did not stop within the grace)" : $"stage 3: {s.Name}: stopped ({elapsed / 1000.0:0.0}s)");
         }
         bool allDown = _services.All(s => s.Down);
+        if (!allDown && elapsed >= _nextWaitingLine)
+        {
+            _nextWaitingLine += WaitingLineMs;
+            log.Line($"stage 3: {Awaited()} ({elapsed / 1000.0:0.0}s)");
+        }
         if (!allDown && !_killSent && elapsed >= graceMs)
         {
             _killSent = true;
@@ -107,6 +113,14 @@ public sealed class ServiceStopper(EventLoop loop, BootLog log, string serviceDi
             return;
         }
         loop.After(PollMs, Poll);
+    }
+
+    /// <summary>"waiting for a b", then the services held back until those are down (loggers, what others need).</summary>
+    private string Awaited()
+    {
+        var told = _services.Where(s => s.Told && !s.Down).Select(s => s.Name);
+        var queued = _services.Where(s => !s.Told && !s.Down).Select(s => s.Name).ToList();
+        return $"waiting for {string.Join(' ', told)}{(queued.Count > 0 ? ", then for " + string.Join(' ', queued) : "")}";
     }
 
     private void Finish()

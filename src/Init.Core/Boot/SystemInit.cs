@@ -26,6 +26,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
 
     public void Start()
     {
+        ctx.Timeline.Begin("system", ctx.StartedMs);
         ListenForRequests();
         Log.Line(runitStages ? "stage 1: runit stages (/etc/runit/1, 2, 3)" : "stage 1: built-in stages");
         if (runitStages) RunitStage1(); else BuiltinStage1();
@@ -127,6 +128,9 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
     {
         _stage = Stage.Two;
         if (_pending is { } kind) { EnterStage3(kind, _pendingReason); return; }
+        // Now that /run is mounted; before anything of stage 2 starts, so it all inherits INIT_TIMELINE.
+        ctx.Timeline.Stage2();
+        ctx.Timeline.Open(byDefault: SystemConsole.BootedByKernel(), ctx.Options.ServiceDirectory);
         if (runitStages) { StartRunitStage2(); return; }
         _scanner = ctx.NewScanner();
         _scanner.Start();
@@ -205,6 +209,7 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
     private void EnterStage3(ShutdownKind? kind, string reason)
     {
         _stage = Stage.Three;
+        ctx.Timeline.Stage3();
         Log.Line($"stage 3: {(kind?.Verb() ?? "shutdown")} ({reason})");
         if (runitStages) RunitStage3(kind); else BuiltinStage3(kind ?? ShutdownKind.Poweroff);
     }

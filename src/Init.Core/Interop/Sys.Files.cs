@@ -37,9 +37,10 @@ public static unsafe partial class Sys
     /// One read of a small file (a /proc entry, supervise/status) into <paramref name="buffer"/>:
     /// the byte count, or -1 with <see cref="Errno"/> from the open or the read.
     /// </summary>
-    public static int ReadFile(string path, Span<byte> buffer)
+    /// <param name="flags">Added to O_RDONLY: O_NONBLOCK | O_NOFOLLOW where a FIFO or a link planted there must not stall or redirect the reader.</param>
+    public static int ReadFile(string path, Span<byte> buffer, int flags = 0)
     {
-        int fd = Open(path, O_RDONLY);
+        int fd = Open(path, O_RDONLY | flags);
         return fd < 0 ? -1 : ReadAndClose(fd, buffer);
     }
 

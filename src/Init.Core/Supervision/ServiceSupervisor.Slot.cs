@@ -250,6 +250,7 @@ public sealed partial class ServiceSupervisor
         /// </summary>
         public void Flush()
         {
+            RecordTimeline();   // before the dirty check: a wait for dependencies publishes no status
             if (!_dirty) return;
             _dirty = false;
             // Before the status: whoever sees the new pid (or a down for good) there finds its

@@ -200,6 +200,9 @@ public sealed class SuperviseDirectory : IDisposable
         return true;
     }
 
+    /// <summary>What this supervisor last wrote to one of its own files (<see cref="PublishOwn"/>), or null before it wrote one.</summary>
+    public string? LastPublished(string name) => _published.GetValueOrDefault(name);
+
     /// <summary>The readiness a previous supervisor published, or null when there is none.</summary>
     public string? ReadReadiness()
     {

@@ -13,7 +13,7 @@ public class ContainerModeTests
         services.All(s => File.Exists(temp[$"service/{s}/supervise/pid"]) && File.ReadAllText(temp[$"service/{s}/supervise/pid"]).Trim().Length > 0);
 
     [Test, CancelAfter(30_000)]
-    public void SIGTERM_stops_every_service_kills_the_one_ignoring_TERM_by_name_and_exits_0_within_the_grace()
+    public void SIGTERM_stops_every_service_names_each_second_what_it_waits_for_kills_the_one_ignoring_TERM_and_exits_0_within_the_grace()
     {
         using var temp = new TempDirectory();
         temp.Script("service/quick/run", "exec sleep 1000\n");
@@ -30,6 +30,8 @@ public class ContainerModeTests
         Assert.That(init.Output, Does.Contain("stage 3: quick: stopped"));
         Assert.That(init.Output, Does.Contain("stage 3: stubborn: killed after"));
         Assert.That(init.Output, Does.Contain("killed: stubborn"));
+        Assert.That(init.Output, Does.Match(@"stage 3: waiting for stubborn \(1\.\ds\)\n"), "after a second, the one still awaited is named");
+        Assert.That(init.Output, Does.Not.Contain("waiting for quick"), "what stopped at once is not");
     }
 
     [Test, CancelAfter(30_000)]

@@ -126,6 +126,26 @@ public class ParserPropertyTests
     }
 
     [Test, MaxTime(20_000)]
+    public void A_timeline_file_reads_back_as_written_and_any_text_parses_with_its_bad_lines_named()
+    {
+        var ms = Gen.Long[0, 10_000_000_000L].Nullable();
+        Gen.Select(Gen.String[Gen.Char["abc-@1"], 1, 8].Array[0, 4], ms, ms, ms, Gen.Select(ms, ms)).Sample((needs, waiting, start, ready, tail) =>
+        {
+            var written = new ServiceTimeline(needs, waiting, start, ready, tail.Item1, tail.Item2);
+            var back = ServiceTimeline.Parse(written.Format(), []);
+            return back with { Needs = written.Needs } == written && back.Needs.SequenceEqual(needs);
+        }, iter: Many);
+        TextOf("needs waiting start ready stop restart 0123456789.\n x-", 80).Sample(text =>
+        {
+            var problems = new List<string>();
+            ServiceTimeline.Parse(text, problems);
+            Init.Timeline.StageTimeline.Parse(text, problems);
+            return problems.All(p => p.StartsWith("line ", StringComparison.Ordinal) && !p.Any(char.IsControl));
+        }, iter: Many);
+        Reliability.Record("bad input", "boot timeline files (init analyze): generated timelines and random text", Many * 2, "round trip exact; bad lines named by number; nothing throws");
+    }
+
+    [Test, MaxTime(20_000)]
     public void Any_sv_command_word_parses_or_is_refused_without_throwing()
     {
         Gen.Select(TextOf("udotkpchaiq12xsrfSlbe-", 12), Gen.Bool, Gen.Bool).Sample((word, verbose, lsb) => { SvCommand.Parse(word, verbose, lsb); }, iter: Many);

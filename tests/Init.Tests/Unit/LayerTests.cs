@@ -4,18 +4,20 @@ namespace Init.Tests.Unit;
 
 /// <summary>
 /// The layers of Init.Core, checked on the compiled assembly: bindings stay raw, the event loop
-/// knows no services, the logger knows nothing of supervision, supervision knows no PID 1.
+/// knows no services, the logger knows nothing of supervision, supervision knows no PID 1 (nor the
+/// analysis of its timeline).
 /// A reference a layer must not make fails here, naming the types that make it.
 /// </summary>
 public class LayerTests
 {
     private static readonly string[] Everything =
-        ["Init.Interop", "Init.Runtime", "Init.Supervision", "Init.Control", "Init.Logging", "Init.Boot", "Init.Container", "Init.Configuration", "Init.Accounts"];
+        ["Init.Interop", "Init.Runtime", "Init.Supervision", "Init.Control", "Init.Logging", "Init.Boot", "Init.Container", "Init.Configuration", "Init.Accounts", "Init.Timeline"];
 
     [TestCase("Init.Interop")]
     [TestCase("Init.Runtime", "Init.Interop")]
     [TestCase("Init.Supervision", "Init.Interop", "Init.Runtime", "Init.Logging")]
     [TestCase("Init.Control", "Init.Interop", "Init.Runtime", "Init.Supervision")]
+    [TestCase("Init.Timeline", "Init.Interop", "Init.Runtime", "Init.Supervision")]
     [TestCase("Init.Logging", "Init.Interop", "Init.Runtime")]
     [TestCase("Init.Accounts", "Init.Interop", "Init.Runtime")]
     [TestCase("Init.Configuration")]

@@ -30,8 +30,9 @@ public static class Pid1Applet
 
     public static int Run(string name, string[] args)
     {
-        if (Sys.GetPid() != 1) return Start(name, args);
-        try { return Start(name, args); }
+        long started = Sys.MonotonicMs();   // the boot timeline's end of the kernel's part
+        if (Sys.GetPid() != 1) return Start(name, args, started);
+        try { return Start(name, args, started); }
         catch (Exception e)
         {
             // PID 1 must not exit (the kernel would panic), and must still stop the machine when asked.
@@ -66,7 +67,7 @@ public static class Pid1Applet
         }
     }
 
-    private static int Start(string name, string[] args)
+    private static int Start(string name, string[] args, long startedMs)
     {
         bool pid1 = Sys.GetPid() == 1;
         if (!pid1 && name == "runit")
@@ -106,7 +107,7 @@ public static class Pid1Applet
         container = options.Mode == "container" || (options.Mode == "auto" && InContainer());
 
         var loop = new EventLoop();
-        var ctx = InitContext.Create(loop, options, name);
+        var ctx = InitContext.Create(loop, options, name, startedMs);
         var log = ctx.Log;
         if (procMounted) ctx.EarlyMounts.Add("/proc");
         loop.HandlerFailed = e => log.Warn("internal error: " + e.GetType().Name + ": " + e.Message);
