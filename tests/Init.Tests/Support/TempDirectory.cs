@@ -28,5 +28,23 @@ public sealed class TempDirectory : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        RemoveCgroups();
+    }
+
+    /// <summary>
+    /// The cgroup subtrees of engines that scanned a directory in here (a killed engine leaves its
+    /// own): the empty ones go, deepest first, so a run of the suite leaves none behind.
+    /// </summary>
+    private void RemoveCgroups()
+    {
+        if (Init.Supervision.ServiceCgroups.OwnCgroupDirectory() is not { } own || !Directory.Exists(own)) return;
+        string prefix = Init.Supervision.ServiceCgroups.UnitName(Path + "/x")[..^1];
+        try
+        {
+            foreach (string subtree in Directory.GetDirectories(own, prefix + "*"))
+                foreach (string dir in Directory.GetDirectories(subtree, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(subtree))
+                    try { Directory.Delete(dir); } catch (IOException) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }
