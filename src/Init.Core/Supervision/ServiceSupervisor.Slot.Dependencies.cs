@@ -48,7 +48,9 @@ public sealed partial class ServiceSupervisor
         /// </summary>
         public bool StopDependants()
         {
-            if (_isLog || !Policy.StopDependants) return false;
+            // Every service told x at once (the engine's SIGHUP): each stops on its own, and a 'd'
+            // sent now would reach a sibling after its x and turn its exit into a down for good.
+            if (_isLog || !Policy.StopDependants || _owner.StoppingAll) return false;
             var up = new List<(string Name, string Supervise)>();
             foreach (var (name, path) in ServiceDependencies.Dependants(_owner._siblings, _owner.Name))
             {

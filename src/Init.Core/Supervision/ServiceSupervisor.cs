@@ -236,6 +236,9 @@ public sealed partial class ServiceSupervisor : IDisposable
     /// <summary>SIGTERM to runsv means the same as the control byte <c>x</c>.</summary>
     public void Exit() => Control('x');
 
+    /// <summary>The engine is stopping every service (<see cref="SupervisionEngine.StopAll"/>): none sends its dependants a 'd' of its own.</summary>
+    public bool StoppingAll { get; set; }
+
     /// <summary>Sends one control byte as if it came through the FIFO (for in-process hosts).</summary>
     public void Control(char command, bool toLogger = false)
     {

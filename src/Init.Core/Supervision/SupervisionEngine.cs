@@ -154,6 +154,7 @@ public sealed class SupervisionEngine : IDisposable
         _scanner.Stop();
         var all = _entries.Values.Select(e => e.Supervisor).OfType<ServiceSupervisor>().Concat(_leaving).ToList();
         if (all.Count == 0) { Stopped?.Invoke(); return; }
+        foreach (var supervisor in all) supervisor.StoppingAll = true;
         foreach (var supervisor in all)
         {
             // One still waiting for its logger's lock has nothing running yet: it just goes.

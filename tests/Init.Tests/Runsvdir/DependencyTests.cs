@@ -15,6 +15,48 @@ public class DependencyTests
 
     private static long Nanoseconds(string file) => long.Parse(File.ReadAllText(file).Trim());
 
+    /// <summary>
+    /// SIGHUP tells every service x at once: none may send its dependants a 'd' of its own, which
+    /// would reach them after their x and keep them (and so the engine) for good. Directly, and
+    /// after a hand-over (SIGTERM), whose successor carries the services on.
+    /// </summary>
+    [TestCase(false), TestCase(true)]
+    [CancelAfter(60_000)]
+    public void SIGHUP_stops_a_chain_and_the_engine_exits(bool afterHandover)
+    {
+        using var temp = new TempDirectory();
+        foreach (string name in new[] { "db", "web", "app" }) temp.Script($"service/{name}/run", "#!/bin/sh\nexec sleep 1000\n");
+        temp.Write("service/web/dependencies.d/db", "");
+        temp.Write("service/app/dependencies.d/web", "");
+        var engine = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir");
+        int successor = 0;
+        try
+        {
+            Assert.That(Run.Until(() => new[] { "db", "web", "app" }.All(s => RunsvdirTests.Running(temp[$"service/{s}"])), 15_000), Is.True);
+            int target = engine.Id;
+            if (afterHandover)
+            {
+                Run.Kill(engine, 15);
+                Assert.That(Run.WaitForExit(engine, 5_000), Is.EqualTo(0), "the hand-over");
+                // The successor is this binary again (its comm "exe", from /proc/self/exe), as runsvdir DIR.
+                int Successor() => Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+                    .FirstOrDefault(pid => pid > 0 && pid != engine.Id && !Procs.Ended(pid) && Procs.Arguments(pid) is ["runsvdir", var dir] && dir == temp["service"]);
+                Assert.That(Run.Until(() => Successor() > 0, 5_000), Is.True, "no successor");
+                successor = Successor();
+                target = successor;
+            }
+            Run.Command("/bin/kill", "-HUP", target.ToString());
+            Assert.That(Run.Until(() => Procs.Ended(target), 10_000), Is.True, "the engine ended once every service was down\n" + File.ReadAllText(temp["runsvdir.err"]));
+            foreach (string name in new[] { "db", "web", "app" })
+                Assert.That(File.ReadAllText(temp[$"service/{name}/supervise/stat"]).Trim(), Is.EqualTo("down"), name);
+        }
+        finally
+        {
+            RunsvdirTests.Stop(engine);
+            if (successor > 0 && !Procs.Ended(successor)) Run.Command("/bin/kill", "-9", successor.ToString());
+        }
+    }
+
     [TestCase("engine"), TestCase("process")]
     [CancelAfter(60_000)]
     public void A_chain_starts_in_order_each_after_what_it_needs_is_ready(string mode)
