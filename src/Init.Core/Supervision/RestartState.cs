@@ -47,11 +47,8 @@ public sealed record RestartState(long DelayMs, string NextStart, int Restarts, 
         int n = Sys.ReadFile(Path.Combine(supervise, File), buffer);
         if (n <= 0) return null;
         var state = new RestartState(0, "0.000", 0, null, null, false);
-        foreach (string line in Encoding.ASCII.GetString(buffer[..n]).Split('\n'))
+        foreach (var (_, name, value) in FieldLines.Of(Encoding.ASCII.GetString(buffer[..n])))
         {
-            int space = line.IndexOf(' ');
-            if (space <= 0) continue;
-            string name = line[..space], value = line[(space + 1)..];
             state = name switch
             {
                 "delay_ms" => state with { DelayMs = (long)Digits.Scan(value) },

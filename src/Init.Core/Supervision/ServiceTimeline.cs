@@ -73,13 +73,8 @@ public sealed record ServiceTimeline(string[] Needs, long? WaitingMs, long? Star
     public static ServiceTimeline Parse(string text, List<string> problems)
     {
         var timeline = Empty;
-        string[] lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
+        foreach (var (number, name, value) in FieldLines.Of(text))
         {
-            string line = lines[i];
-            if (line.Length == 0) continue;
-            int space = line.IndexOf(' ');
-            string name = space < 0 ? line : line[..space], value = space < 0 ? "" : line[(space + 1)..];
             if (name == "needs")
             {
                 timeline = timeline with { Needs = value.Split(' ', StringSplitOptions.RemoveEmptyEntries) };
@@ -88,7 +83,7 @@ public sealed record ServiceTimeline(string[] Needs, long? WaitingMs, long? Star
             if (name is not ("waiting" or "start" or "ready" or "restart" or "stop")) continue;   // a later version's field
             if (ParseSeconds(value) is not { } ms)
             {
-                problems.Add($"line {i + 1}: {Printable.Of(name, 20)}: not seconds: \"{Printable.Of(value, 30, asciiOnly: true, more: "...")}\"");
+                problems.Add($"line {number}: {Printable.Of(name, 20)}: not seconds: \"{Printable.Of(value, 30, asciiOnly: true, more: "...")}\"");
                 continue;
             }
             timeline = name switch

@@ -27,23 +27,18 @@ public sealed record StageTimeline(string Mode, long? InitMs, long? Stage2Ms, lo
     public static StageTimeline Parse(string text, List<string> problems)
     {
         var stages = new StageTimeline("system", null, null, null);
-        string[] lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
+        foreach (var (number, name, value) in Runtime.FieldLines.Of(text))
         {
-            string line = lines[i];
-            if (line.Length == 0) continue;
-            int space = line.IndexOf(' ');
-            string name = space < 0 ? line : line[..space], value = space < 0 ? "" : line[(space + 1)..];
             if (name == "mode")
             {
                 if (value is "system" or "container") stages = stages with { Mode = value };
-                else problems.Add($"line {i + 1}: mode: not system or container: \"{Runtime.Printable.Of(value, 30, asciiOnly: true, more: "...")}\"");
+                else problems.Add($"line {number}: mode: not system or container: \"{Runtime.Printable.Of(value, 30, asciiOnly: true, more: "...")}\"");
                 continue;
             }
             if (name is not ("init" or "stage2" or "stage3")) continue;
             if (ServiceTimeline.ParseSeconds(value) is not { } ms)
             {
-                problems.Add($"line {i + 1}: {name}: not seconds: \"{Runtime.Printable.Of(value, 30, asciiOnly: true, more: "...")}\"");
+                problems.Add($"line {number}: {name}: not seconds: \"{Runtime.Printable.Of(value, 30, asciiOnly: true, more: "...")}\"");
                 continue;
             }
             stages = name switch
