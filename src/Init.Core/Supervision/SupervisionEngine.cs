@@ -108,12 +108,7 @@ public sealed class SupervisionEngine : IDisposable
             return;
         }
         var diag = new Diagnostics($"runsv {entry.Name}");
-        var supervisor = new ServiceSupervisor(real, _loop, diag, siblings: Path.GetFullPath(_directory), name: entry.Name)
-        {
-            Cgroups = _cgroups,
-            FollowTree = _followTree,
-            DefaultLog = _defaultLog,
-        };
+        var supervisor = NewSupervisor(real, entry.Name, diag);
         entry.Supervisor = supervisor;
         supervisor.Finished = () => End(supervisor, entry);
         supervisor.Failed = e =>
@@ -124,6 +119,15 @@ public sealed class SupervisionEngine : IDisposable
         };
         supervisor.Start();
     }
+
+    /// <summary>A supervisor with what the engine gives every service: its cgroups (or the process tree) and the default logger.</summary>
+    private ServiceSupervisor NewSupervisor(string directory, string name, Diagnostics diag) =>
+        new(directory, _loop, diag, siblings: Path.GetFullPath(_directory), name: name)
+        {
+            Cgroups = _cgroups,
+            FollowTree = _followTree,
+            DefaultLog = _defaultLog,
+        };
 
     private static void Report(string name, string message, int errno) => new Diagnostics($"runsv {name}").Warn(message, errno);
 
@@ -185,12 +189,7 @@ public sealed class SupervisionEngine : IDisposable
         _stopping = true;
         foreach (var (name, record) in handedOver)
         {
-            var supervisor = new ServiceSupervisor(record.Directory, _loop, new Diagnostics($"runsv {name}"), siblings: Path.GetFullPath(_directory), name: name)
-            {
-                Cgroups = _cgroups,
-                FollowTree = _followTree,
-                DefaultLog = _defaultLog,
-            };
+            var supervisor = NewSupervisor(record.Directory, name, new Diagnostics($"runsv {name}"));
             _leaving.Add(supervisor);
             supervisor.Finished = () => End(supervisor);
             supervisor.Failed = e => { Report(name, e.Message, e.Errno); End(supervisor); };
