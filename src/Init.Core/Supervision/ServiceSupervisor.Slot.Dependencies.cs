@@ -14,6 +14,9 @@ public sealed partial class ServiceSupervisor
     private sealed partial class Slot
     {
         private const long DependencyPollMs = 200;
+
+        /// <summary>./run is held back by dependencies not yet up (what <see cref="ServiceSupervisor.RecheckDependencies"/> looks at).</summary>
+        public bool WaitingForDependencies { get; private set; }
         private readonly HashSet<string> _reported = [];
 
         /// <summary>Dependencies first: a service waiting for them holds no address yet (clients are refused, not queued).</summary>
@@ -33,7 +36,9 @@ public sealed partial class ServiceSupervisor
                 if (!ServiceReadiness.Up(dependency)) waiting.Add(name);
             }
             PublishWaiting(waiting);
+            WaitingForDependencies = waiting.Count > 0;
             if (waiting.Count == 0) return true;
+            // The poll finds a dependency up under any supervisor; the engine's own say so at once (Published).
             WakeAt(Now + DependencyPollMs);
             return false;
         }

@@ -264,6 +264,7 @@ public sealed partial class ServiceSupervisor
             if (Files.Publish(Process.Status, Process.Want == Want.Exit, WarnOnce))
             {
                 _publishFailing = false;
+                if (!_isLog) _owner.Published?.Invoke();
                 return;
             }
             _publishFailing = _dirty = true;

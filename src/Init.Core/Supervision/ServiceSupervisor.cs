@@ -236,6 +236,15 @@ public sealed partial class ServiceSupervisor : IDisposable
     /// <summary>SIGTERM to runsv means the same as the control byte <c>x</c>.</summary>
     public void Exit() => Control('x');
 
+    /// <summary>Raised after the service's status was written (a start, a readiness, a stop): the engine lets the services waiting for it look again.</summary>
+    public Action? Published { get; set; }
+
+    /// <summary>A service waiting for its dependencies looks again now, rather than at its next poll.</summary>
+    public void RecheckDependencies()
+    {
+        if (_started && !_disposed && _main.WaitingForDependencies) Guarded(AfterEvent);
+    }
+
     /// <summary>The engine is stopping every service (<see cref="SupervisionEngine.StopAll"/>): none sends its dependants a 'd' of its own.</summary>
     public bool StoppingAll { get; set; }
 

@@ -127,7 +127,26 @@ public sealed class SupervisionEngine : IDisposable
             Cgroups = _cgroups,
             FollowTree = _followTree,
             DefaultLog = _defaultLog,
+            Published = LetWaitingLookAgain,
         };
+
+    private bool _lookAgainPending;
+
+    /// <summary>
+    /// A service's status changed: the ones waiting for dependencies look again once this event is
+    /// handled (one pass however many changed), so a chain starts link after link without each
+    /// paying the 200 ms poll.
+    /// </summary>
+    private void LetWaitingLookAgain()
+    {
+        if (_lookAgainPending) return;
+        _lookAgainPending = true;
+        _loop.After(0, () =>
+        {
+            _lookAgainPending = false;
+            foreach (var entry in _entries.Values) entry.Supervisor?.RecheckDependencies();
+        });
+    }
 
     private static void Report(string name, string message, int errno) => new Diagnostics($"runsv {name}").Warn(message, errno);
 
