@@ -35,6 +35,9 @@ public abstract class ChildFlavor(ContainerOptions options)
     /// <summary>The terminal whose foreground group the child's becomes, or -1.</summary>
     public virtual int ForegroundTerminal() => -1;
 
+    /// <summary>The terminal the child takes as its controlling terminal (we give it up first), or null.</summary>
+    public virtual string? ControllingTerminal() => null;
+
     public abstract void Spawned(string program, int pid);
 
     /// <summary>Reports a child that could not be started and returns the exit code for it.</summary>

@@ -17,7 +17,37 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
     // Having caught 1–31 with a dummy handler, dumb-init lets only ignored real-time signals survive exec.
     public override SignalSet ChildIgnored => new(inherited.Ignored.Bits & ~0x7FFF_FFFFUL);
 
-    public override void Spawned(string program, int pid) => Debug($"Child spawned with PID {pid}.");
+    /// <summary>Signals the kernel sends when a session leader gives up its terminal: not the child's business (dumb-init#136).</summary>
+    private readonly HashSet<int> _handOff = [];
+
+    /// <summary>
+    /// In setsid mode with a terminal on stdin, dumb-init gives it up (TIOCNOTTY) so that its
+    /// child, in a new session, can take it: `docker run -it` then has job control and ctrl-c.
+    /// Called once our signal handlers are in place: the SIGHUP this brings would end us otherwise.
+    /// </summary>
+    public override string? ControllingTerminal()
+    {
+        if (!Options.NewSession || !Sys.IsTerminal(0)) return null;
+        if (Sys.DetachTerminal(0) < 0)
+        {
+            Debug($"Unable to detach from controlling tty (errno={Sys.Errno} {Sys.StrError(Sys.Errno)}).");
+        }
+        else if (Sys.GetSid() == Sys.GetPid())
+        {
+            Debug("Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.");
+            _handOff.Add(SIGHUP);
+            _handOff.Add(SIGCONT);
+        }
+        else Debug("Detached from controlling tty, but was not session leader.");
+        return Sys.Readlink("/proc/self/fd/0") is { } tty && tty.StartsWith("/dev/", StringComparison.Ordinal) ? tty : null;
+    }
+
+    public override void Spawned(string program, int pid)
+    {
+        Debug($"Child spawned with PID {pid}.");
+        // dumb-init's child says this once it has its session (and terminal); ours cannot speak before exec.
+        if (Options.NewSession) Debug("setsid complete.");
+    }
 
     public override int SpawnFailed(string program, int errno)
     {
@@ -33,6 +63,11 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
     public override void Forward(int signo, int target)
     {
         Debug($"Received signal {signo}.");
+        if (_handOff.Remove(signo))
+        {
+            Debug($"Ignoring tty hand-off signal {signo}.");
+            return;
+        }
         Translate(signo, target);
         if (signo is SIGTSTP or SIGTTOU or SIGTTIN)
         {
@@ -65,6 +100,8 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
     private void DescribeExit(int pid, int status)
     {
         if (Options.Verbosity <= 1) return;
+        // dumb-init learns of exits from SIGCHLD and says so; Init from pidfds, but the lines are the same.
+        Debug($"Received signal {SIGCHLD}.");
         Debug(WaitStatus.Signaled(status)
             ? $"A child with PID {pid} was terminated by signal {WaitStatus.TermSignal(status)}."
             : $"A child with PID {pid} exited with exit status {WaitStatus.ExitCode(status)}.");

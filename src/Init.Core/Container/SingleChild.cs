@@ -77,6 +77,7 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
     {
         string program = options.Command[0];
         int terminal = _flavor.ForegroundTerminal();
+        string? controlling = _flavor.ControllingTerminal();
         // One child state for the command and for execvp's /bin/sh fallback below.
         SpawnRequest Request(string path, string[] arguments, bool searchPath) => new()
         {
@@ -88,6 +89,7 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
             SignalMask = _flavor.ChildMask,
             KeepIgnored = _flavor.ChildIgnored,
             ForegroundTerminal = terminal,
+            ControllingTerminal = controlling,
         };
         int rc;
         while (true)
@@ -95,6 +97,8 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
             rc = Spawner.Spawn(Request(program, options.Command, searchPath: true), out _child);
             // ENOTTY/ENXIO from tcsetpgrp are not errors for tini: start without the terminal.
             if (rc is ENOTTY or ENXIO && terminal >= 0) { terminal = -1; continue; }
+            // The terminal could not be opened as the child's: dumb-init's child goes on without it too.
+            if (rc != 0 && controlling is not null) { controlling = null; continue; }
             break;
         }
         // execvp runs a file without #! through /bin/sh; glibc's posix_spawnp no longer does (ENOEXEC).

@@ -11,6 +11,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_destroy(void* fa);
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_adddup2(void* fa, int fd, int newfd);
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addclose(void* fa, int fd);
+    [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addopen(void* fa, int fd, byte* path, int oflag, uint mode);
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addchdir_np(void* fa, byte* path);
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addclosefrom_np(void* fa, int from);
     /// <summary>glibc ≥ 2.35: make the child's new process group the terminal's foreground group (tini's tcsetpgrp).</summary>

@@ -19,6 +19,7 @@ public static unsafe partial class Sys
     public static int FileActionsInit(void* actions) => SpawnResult(Libc.posix_spawn_file_actions_init(actions));
     public static int FileActionsAddDup2(void* actions, int fd, int target) => SpawnResult(Libc.posix_spawn_file_actions_adddup2(actions, fd, target));
     public static int FileActionsAddClose(void* actions, int fd) => SpawnResult(Libc.posix_spawn_file_actions_addclose(actions, fd));
+    public static int FileActionsAddOpen(void* actions, int fd, byte* path, int flags) => SpawnResult(Libc.posix_spawn_file_actions_addopen(actions, fd, path, flags, 0));
     public static int FileActionsAddChdir(void* actions, byte* path) => SpawnResult(Libc.posix_spawn_file_actions_addchdir_np(actions, path));
     public static int FileActionsAddClosefrom(void* actions, int from) => SpawnResult(Libc.posix_spawn_file_actions_addclosefrom_np(actions, from));
     public static int FileActionsAddTcsetpgrp(void* actions, int terminal) => SpawnResult(Libc.posix_spawn_file_actions_addtcsetpgrp_np(actions, terminal));

@@ -31,6 +31,11 @@ public sealed record SpawnRequest
     public SignalSet KeepIgnored { get; init; }
     /// <summary>A terminal fd whose foreground process group becomes the child's new group (tini's tcsetpgrp); -1 = none.</summary>
     public int ForegroundTerminal { get; init; } = -1;
+    /// <summary>
+    /// A terminal the child, leader of its new session, takes as its controlling terminal (dumb-init's
+    /// TIOCSCTTY): opened once without O_NOCTTY in the child, which acquires it when no session owns it.
+    /// </summary>
+    public string? ControllingTerminal { get; init; }
 }
 
 /// <summary>
@@ -120,6 +125,9 @@ public static unsafe class Spawner
         for (int target = 0; target <= 2; target++)
             if (stdio[target] == SpawnRequest.Closed && (rc = Sys.FileActionsAddClose(actions, target)) != 0) return rc;
         if (request.ForegroundTerminal >= 0 && (rc = Sys.FileActionsAddTcsetpgrp(actions, request.ForegroundTerminal)) != 0) return rc;
+        // After setsid (glibc applies POSIX_SPAWN_SETSID before the file actions); closefrom closes the copy.
+        if (request.ControllingTerminal is { } tty && request.NewSession
+            && (rc = Sys.FileActionsAddOpen(actions, highest + 1, strings.Add(tty), O_RDWR)) != 0) return rc;
         if (request.WorkingDirectory is not null && (rc = Sys.FileActionsAddChdir(actions, strings.Add(request.WorkingDirectory))) != 0) return rc;
         // Belt and braces: every fd of ours is O_CLOEXEC already (and this also closes the spare copies below).
         return Sys.FileActionsAddClosefrom(actions, highest + 1);
