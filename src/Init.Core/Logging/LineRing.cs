@@ -11,6 +11,8 @@ public sealed class LineRing(int capacityBytes)
     private readonly byte[] _buffer = new byte[Math.Max(capacityBytes, 0)];
     private int _head;      // where the next byte goes
     private int _length;    // bytes held, up to the capacity
+    private long _total;    // bytes ever put: the buffer holds the stream's last _length of them
+    private bool _lineAtTail = true;   // the oldest byte held starts a line (the one before it, overwritten, was a newline)
 
     public int CapacityBytes => _buffer.Length;
 
@@ -24,6 +26,12 @@ public sealed class LineRing(int capacityBytes)
 
     private void Put(ReadOnlySpan<byte> bytes)
     {
+        // Once the buffer wraps, the oldest byte kept is the stream's byte at total - capacity; the
+        // one before it is still here, about to be overwritten: whether it is a newline says
+        // whether the oldest line kept is whole.
+        long total = _total + bytes.Length, before = total - _buffer.Length - 1;
+        _lineAtTail = before < 0 || _buffer[before % _buffer.Length] == (byte)'\n';
+        _total = total;
         int first = Math.Min(bytes.Length, _buffer.Length - _head);
         bytes[..first].CopyTo(_buffer.AsSpan(_head));
         bytes[first..].CopyTo(_buffer);
@@ -31,7 +39,7 @@ public sealed class LineRing(int capacityBytes)
         _length = Math.Min(_length + bytes.Length, _buffer.Length);
     }
 
-    /// <summary>Every whole line kept, oldest first, each ended by a newline (once full, the oldest line, partly overwritten, is left out).</summary>
+    /// <summary>Every whole line kept, oldest first, each ended by a newline (the oldest, when partly overwritten, is left out).</summary>
     public byte[] Snapshot()
     {
         var text = new byte[_length];
@@ -39,7 +47,7 @@ public sealed class LineRing(int capacityBytes)
         int first = Math.Min(_length, _buffer.Length - tail);
         _buffer.AsSpan(tail, first).CopyTo(text);
         _buffer.AsSpan(0, _length - first).CopyTo(text.AsSpan(first));
-        if (_length < _buffer.Length) return text;
+        if (_lineAtTail) return text;
         int newline = Array.IndexOf(text, (byte)'\n');
         return newline < 0 ? [] : text[(newline + 1)..];
     }

@@ -5,21 +5,19 @@ using static Init.Interop.Consts;
 namespace Init.Logging;
 
 /// <summary>
-/// Lines from a pipe, read on the loop as they come (non-blocking, at most a few reads per wake
-/// so one chatty service cannot starve the others). A line longer than <see cref="MaxLine"/> is
-/// passed on in pieces of that size; a last line without its newline is passed on at EOF.
+/// Lines from a pipe (<see cref="LineSplitter"/>), read on the loop as they come (non-blocking, at
+/// most a few reads per wake so one chatty service cannot starve the others); a last line without
+/// its newline is passed on at EOF.
 /// </summary>
 public sealed class PipeLines : IDisposable
 {
-    public const int MaxLine = 2048;
+    public const int MaxLine = LineSplitter.MaxLine;
     private const int ReadsPerWake = 4;
 
     private readonly EventLoop _loop;
     private readonly int _fd;
-    private readonly Action<ReadOnlySpan<byte>> _line;
+    private readonly LineSplitter _lines;
     private readonly byte[] _buffer = new byte[16 * 1024];
-    private readonly byte[] _partial = new byte[MaxLine];
-    private int _partialLength;
     private readonly bool _owns;
     private bool _closed;
 
@@ -31,7 +29,7 @@ public sealed class PipeLines : IDisposable
     {
         _loop = loop;
         _fd = fd;
-        _line = line;
+        _lines = new LineSplitter(line);
         _owns = owns;
         Sys.SetNonBlocking(fd, true);
         loop.Watch(fd, OnReadable);
@@ -46,7 +44,7 @@ public sealed class PipeLines : IDisposable
     public void DrainNow()
     {
         Read(int.MaxValue);
-        if (_partialLength > 0 && !_closed) Flush();
+        if (!_closed) _lines.Flush();
     }
 
     private void Read(int reads)
@@ -57,41 +55,13 @@ public sealed class PipeLines : IDisposable
             if (n < 0) { if (Sys.Errno == EAGAIN) return; n = 0; }
             if (n == 0)
             {
-                if (_partialLength > 0) Flush();
+                _lines.Flush();
                 Dispose();
                 Ended?.Invoke();
                 return;
             }
-            Split(_buffer.AsSpan(0, n));
+            _lines.Add(_buffer.AsSpan(0, n));
         }
-    }
-
-    private void Split(ReadOnlySpan<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            int newline = data.IndexOf((byte)'\n');
-            var piece = newline < 0 ? data : data[..newline];
-            while (_partialLength + piece.Length > MaxLine)
-            {
-                int take = MaxLine - _partialLength;
-                piece[..take].CopyTo(_partial.AsSpan(_partialLength));
-                _partialLength = MaxLine;
-                Flush();
-                piece = piece[take..];
-            }
-            piece.CopyTo(_partial.AsSpan(_partialLength));
-            _partialLength += piece.Length;
-            if (newline < 0) return;
-            Flush();
-            data = data[(newline + 1)..];
-        }
-    }
-
-    private void Flush()
-    {
-        _line(_partial.AsSpan(0, _partialLength));
-        _partialLength = 0;
     }
 
     public void Dispose()

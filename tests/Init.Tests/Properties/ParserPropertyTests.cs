@@ -27,6 +27,70 @@ public class ParserPropertyTests
     private static Gen<string> TextOf(string alphabet, int max) => Gen.String[Gen.Char[alphabet], 0, max];
 
     [Test, MaxTime(20_000)]
+    public void Lines_split_the_same_however_the_stream_is_cut_and_none_is_longer_than_the_bound()
+    {
+        // A stream biased to newlines and long runs, cut at random places.
+        var gen = Gen.Select(BytesOf("\nab", 6000), Gen.Int[1, 5000].Array[0, 8], (bytes, cuts) => (bytes, cuts));
+        gen.Sample(c =>
+        {
+            var lines = new List<string>();
+            var splitter = new LineSplitter(line => lines.Add(Convert.ToHexString(line)));
+            int at = 0;
+            foreach (int cut in c.cuts.Order())
+            {
+                if (cut >= c.bytes.Length || cut < at) continue;
+                splitter.Add(c.bytes.AsSpan(at, cut - at));
+                at = cut;
+            }
+            splitter.Add(c.bytes.AsSpan(at));
+            splitter.Flush();
+            // The model: split at newlines, then each line cut into pieces of MaxLine (an empty last piece is no line).
+            var expected = new List<string>();
+            var text = c.bytes.AsSpan();
+            while (!text.IsEmpty)
+            {
+                int newline = text.IndexOf((byte)'\n');
+                var line = newline < 0 ? text : text[..newline];
+                do
+                {
+                    expected.Add(Convert.ToHexString(line[..Math.Min(line.Length, LineSplitter.MaxLine)]));
+                    line = line[Math.Min(line.Length, LineSplitter.MaxLine)..];
+                } while (!line.IsEmpty);
+                if (newline < 0) break;
+                text = text[(newline + 1)..];
+            }
+            return lines.SequenceEqual(expected);
+        }, iter: Many / 5);
+        Reliability.Record("bad input", "service output without log/: random streams cut at random places", Many / 5, "the same lines as one split of the whole; none over 2,048 bytes");
+    }
+
+    [Test, MaxTime(20_000)]
+    public void The_ring_holds_exactly_the_last_whole_lines_that_fit_in_its_bytes()
+    {
+        var gen = Gen.Select(Gen.Int[2, 300], BytesOf("xy", 120).Array[0, 60], (capacity, lines) => (capacity, lines));
+        gen.Sample(c =>
+        {
+            var ring = new LineRing(c.capacity);
+            var stream = new List<byte>();
+            foreach (var raw in c.lines)
+            {
+                byte[] line = raw.Where(b => b != (byte)'\n').ToArray();
+                ring.Add(line);
+                // A line longer than the buffer keeps its end; each with its newline.
+                stream.AddRange(line.Length > c.capacity - 1 ? line[^(c.capacity - 1)..] : line);
+                stream.Add((byte)'\n');
+            }
+            byte[] all = [.. stream];
+            // The model: the stream's last `capacity` bytes, less the first line when the byte before them was not a newline.
+            byte[] window = all.Length <= c.capacity ? all : all[^c.capacity..];
+            bool whole = all.Length <= c.capacity || all[^(c.capacity + 1)] == (byte)'\n';
+            byte[] expected = whole ? window : window[(Array.IndexOf(window, (byte)'\n') + 1)..];
+            return ring.Snapshot().AsSpan().SequenceEqual(expected);
+        }, iter: Many);
+        Reliability.Record("bad input", "sv log's ring: generated lines against a byte budget", Many, "exactly the last whole lines that fit; never more bytes than the budget");
+    }
+
+    [Test, MaxTime(20_000)]
     public void A_status_record_reads_back_as_written_and_any_20_bytes_decode_without_throwing()
     {
         var records = Gen.Select(Gen.Long[0, 4_000_000_000L], Gen.Int[0, 999_999_999], Gen.Int, Gen.Bool, Gen.Char["ud"], Gen.Bool, Gen.Int[0, 2],
