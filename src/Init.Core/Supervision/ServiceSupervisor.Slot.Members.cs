@@ -145,7 +145,7 @@ public sealed partial class ServiceSupervisor
             if (_warnedLimits.Add(key)) _owner._diag.Warn(message);
         }
 
-        /// <summary>A signal for the whole service: every process of its cgroup or tree (SIGKILL: cgroup.kill; SIGSTOP: frozen; SIGCONT: thawed).</summary>
+        /// <summary>A signal for the whole service: every process of its cgroup or tree (SIGKILL: cgroup.kill; SIGSTOP: frozen too; SIGCONT: thawed too).</summary>
         public void SignalAll(int pid, int signo)
         {
             if (_cgroup is { } cgroup)
@@ -153,7 +153,10 @@ public sealed partial class ServiceSupervisor
                 switch (signo)
                 {
                     case SIGKILL: cgroup.KillAll(); return;
-                    case SIGSTOP: if (cgroup.SetFrozen(true) == 0) return; break;
+                    // Frozen, so that nothing forks away meanwhile, and stopped as runit's pause stops
+                    // ./run: a stopped process keeps a later signal (sv 1) pending until sv cont,
+                    // where a fatal one would end a process that is only frozen.
+                    case SIGSTOP: cgroup.SetFrozen(true); break;
                     case SIGCONT: cgroup.SetFrozen(false); break;
                 }
                 cgroup.SignalAll(signo);
