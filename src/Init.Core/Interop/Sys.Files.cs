@@ -109,6 +109,37 @@ public static unsafe partial class Sys
         return r;
     }
 
+    /// <summary>
+    /// An exclusive POSIX record lock on the whole file (fcntl F_SETLKW, F_WRLCK), waiting for it:
+    /// the lock glibc's utmp writers (pututline, updwtmp: login, agetty, sshd) take, which flock
+    /// does not exclude.
+    /// </summary>
+    public static int LockRecords(int fd)
+    {
+        FileLock whole = new() { Type = 1 /* F_WRLCK */, Whence = 0 /* SEEK_SET */ };
+        int r;
+        do r = Libc.fcntl_lock(fd, 7 /* F_SETLKW */, &whole);
+        while (Interrupted(r, LastError));
+        return r;
+    }
+
+    public static int Ftruncate(int fd, long length)
+    {
+        int r;
+        do r = Libc.ftruncate(fd, length);
+        while (Interrupted(r, LastError));
+        return r;
+    }
+
+    /// <summary>symlink(2): a link named <paramref name="linkPath"/> whose text is <paramref name="target"/>.</summary>
+    public static int Symlink(string target, string linkPath)
+    {
+        Span<byte> a = Utf8Z(target, stackalloc byte[256]);
+        Span<byte> b = Utf8Z(linkPath, stackalloc byte[256]);
+        fixed (byte* pa = a) fixed (byte* pb = b)
+            return Result(Libc.symlink(pa, pb));
+    }
+
     public static int Rename(string from, string to)
     {
         Span<byte> a = Utf8Z(from, stackalloc byte[256]);

@@ -21,6 +21,8 @@ public static partial class AppletTable
         new("runsvdir", Runsvdir.RunsvdirApplet.Run, "start and stop a runsv for each service directory (runit's runsvdir)"),
         new("sv", Sv.SvApplet.Run, "control and query services (runit's sv; LSB init script through a link)"),
         new("svlogd", Svlogd.SvlogdApplet.Run, "keep a service's log lines in rotated directories (runit's svlogd)"),
+        new("runsvchdir", Runsvchdir.RunsvchdirApplet.Run, "switch runsvdir's services to another directory of /etc/runit/runsvdir (runit's runsvchdir)"),
+        new("utmpset", Utmpset.UtmpsetApplet.Run, "log a terminal line out in utmp, and with -w in wtmp (runit's utmpset)"),
         new("chpst", Chpst.ChpstApplet.Run, "run a program with a changed process state (runit's chpst)", Aliases: ["envdir", "setuidgid", "envuidgid", "pgrphack", "setlock", "softlimit"]),
         new("container", Container.ContainerApplet.Run, "container entrypoint for one child: init [-s -g -e CODE …] -- cmd (tini, dumb-init)", AnswersVersion: false, Aliases: ["tini", "dumb-init"]),
         new("analyze", Analyze.AnalyzeApplet.Run, "init analyze [blame | critical-chain | plot]: this boot's timeline: blame, the critical chain, an SVG picture", Linked: false),

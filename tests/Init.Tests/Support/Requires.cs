@@ -16,6 +16,7 @@ public static class Requires
     {
         ["/usr/bin/runsv"] = "runit", ["/usr/bin/sv"] = "runit", ["/usr/bin/runsvdir"] = "runit",
         ["/usr/bin/svlogd"] = "runit", ["/usr/bin/chpst"] = "runit",
+        ["/usr/sbin/runsvchdir"] = "runit", ["/usr/sbin/utmpset"] = "runit",
         ["/usr/bin/tini"] = "tini", ["/usr/bin/dumb-init"] = "dumb-init",
         ["/usr/bin/unshare"] = "util-linux", ["unshare"] = "util-linux",
         ["/usr/bin/setpriv"] = "util-linux", ["/usr/bin/perl"] = "perl", ["/usr/bin/script"] = "bsdutils",

@@ -59,11 +59,9 @@ public static class SvlogdApplet
         return runner.ExitCode;
     }
 
-    /// <summary>runit's usage names the program as it was called (argv[0], e.g. /usr/bin/svlogd); `init svlogd` says svlogd.</summary>
     private static int UsageError(string name)
     {
-        string called = Environment.GetCommandLineArgs()[0];
-        Output.Err($"usage: {(Path.GetFileName(called) == name ? called : name)}{Usage}\n\n");
+        Output.Err($"usage: {CalledAs.Program(name)}{Usage}\n\n");
         return 111;
     }
 }
