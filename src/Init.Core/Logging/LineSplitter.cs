@@ -3,13 +3,14 @@ namespace Init.Logging;
 /// <summary>
 /// Lines out of a byte stream however it arrives in pieces: each without its newline, a line
 /// longer than <see cref="MaxLine"/> passed on in pieces of that size, what is left without a
-/// newline kept for the next piece (or <see cref="Flush"/>, at the end). Memory: one line.
+/// newline kept for the next piece (or <see cref="Flush"/>, at the end). Memory: one line, and
+/// only once a line spans two pieces.
 /// </summary>
 public sealed class LineSplitter(Action<ReadOnlySpan<byte>> line)
 {
     public const int MaxLine = 2048;
 
-    private readonly byte[] _partial = new byte[MaxLine];
+    private byte[] _partial = [];
     private int _partialLength;
 
     public void Add(ReadOnlySpan<byte> data)
@@ -18,6 +19,14 @@ public sealed class LineSplitter(Action<ReadOnlySpan<byte>> line)
         {
             int newline = data.IndexOf((byte)'\n');
             var piece = newline < 0 ? data : data[..newline];
+            // The usual case: a whole line in this piece, passed on where it lies.
+            if (_partialLength == 0 && newline >= 0 && piece.Length <= MaxLine)
+            {
+                line(piece);
+                data = data[(newline + 1)..];
+                continue;
+            }
+            if (_partial.Length < MaxLine) Array.Resize(ref _partial, MaxLine);
             while (_partialLength + piece.Length > MaxLine)
             {
                 int take = MaxLine - _partialLength;

@@ -17,7 +17,8 @@ public sealed class PipeLines : IDisposable
     private readonly EventLoop _loop;
     private readonly int _fd;
     private readonly LineSplitter _lines;
-    private readonly byte[] _buffer = new byte[16 * 1024];
+    /// <summary>One read buffer for every pipe: they are read one after another on the loop's thread, and what a read leaves of a line the splitter keeps.</summary>
+    [ThreadStatic] private static byte[]? s_buffer;
     private readonly bool _owns;
     private bool _closed;
 
@@ -51,7 +52,8 @@ public sealed class PipeLines : IDisposable
     {
         for (int i = 0; i < reads && !_closed; i++)
         {
-            int n = Sys.Read(_fd, _buffer);
+            var buffer = s_buffer ??= new byte[16 * 1024];
+            int n = Sys.Read(_fd, buffer);
             if (n < 0) { if (Sys.Errno == EAGAIN) return; n = 0; }
             if (n == 0)
             {
@@ -60,7 +62,7 @@ public sealed class PipeLines : IDisposable
                 Ended?.Invoke();
                 return;
             }
-            _lines.Add(_buffer.AsSpan(0, n));
+            _lines.Add(buffer.AsSpan(0, n));
         }
     }
 
