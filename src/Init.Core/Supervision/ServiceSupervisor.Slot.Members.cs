@@ -153,14 +153,15 @@ public sealed partial class ServiceSupervisor
                 switch (signo)
                 {
                     case SIGKILL: cgroup.KillAll(); return;
-                    // Frozen, so that nothing forks away meanwhile, and stopped as runit's pause stops
-                    // ./run: a stopped process keeps a later signal (sv 1) pending until sv cont,
-                    // where a fatal one would end a process that is only frozen.
-                    case SIGSTOP: cgroup.SetFrozen(true); break;
-                    case SIGCONT: cgroup.SetFrozen(false); break;
+                    case SIGCONT:
+                        _freeze?.Cancel();
+                        _freeze = null;
+                        cgroup.SetFrozen(false);
+                        break;
                 }
                 cgroup.SignalAll(signo);
                 if (pid > 0) Sys.Kill(pid, signo);   // ./run itself, even if it could not be moved
+                if (signo == SIGSTOP) FreezeOnceStopped(cgroup, FreezeChecks);
                 return;
             }
             if (_owner.FollowTree)
@@ -169,6 +170,36 @@ public sealed partial class ServiceSupervisor
                 return;
             }
             Sys.Kill(pid, signo);
+        }
+
+        private EventLoop.Timer? _freeze;
+        private const int FreezeChecks = 40, FreezeCheckMs = 5;
+
+        /// <summary>
+        /// sv pause: stopped first, as runit's pause stops ./run, so that a later signal (sv term,
+        /// sv 1) stays pending until sv cont; then frozen, so that a fork under way stops too. The
+        /// freeze waits until every process has taken its STOP (state T, a few ms): one frozen
+        /// before that keeps the STOP queued, and would die of a fatal signal meanwhile.
+        /// </summary>
+        private void FreezeOnceStopped(Cgroup cgroup, int checksLeft)
+        {
+            _freeze = null;
+            if (checksLeft > 0 && cgroup.Processes().Any(pid => ProcessState(pid) is not ('T' or 'Z' or 'X' or '\0')))
+            {
+                _freeze = _owner._loop.After(FreezeCheckMs, () => _owner.Guarded(() => FreezeOnceStopped(cgroup, checksLeft - 1)));
+                return;
+            }
+            cgroup.SetFrozen(true);
+        }
+
+        /// <summary>The state letter of /proc/PID/stat (after the command's closing parenthesis), or NUL when it is gone.</summary>
+        private static char ProcessState(int pid)
+        {
+            Span<byte> stat = stackalloc byte[512];
+            int n = Sys.ReadFile($"/proc/{pid}/stat", stat);
+            if (n <= 0) return '\0';
+            int close = stat[..n].LastIndexOf((byte)')');
+            return close >= 0 && close + 2 < n ? (char)stat[close + 2] : '\0';
         }
 
         /// <summary>

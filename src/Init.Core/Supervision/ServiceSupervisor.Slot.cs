@@ -300,6 +300,7 @@ public sealed partial class ServiceSupervisor
             StopListening();
             CloseNotifySocket();
             CloseSockets();
+            _freeze?.Cancel();
             RemoveCgroup();
             _publishRetry?.Cancel();
             if (Files.ControlFd >= 0) loop.Unwatch(Files.ControlFd);
