@@ -1,6 +1,5 @@
 using System.Text;
 using Init.Interop;
-using Init.Runtime;
 using static Init.Interop.Consts;
 
 namespace Init.Supervision;

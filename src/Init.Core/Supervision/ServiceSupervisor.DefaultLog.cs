@@ -1,6 +1,5 @@
 using Init.Interop;
 using Init.Logging;
-using static Init.Interop.Consts;
 
 namespace Init.Supervision;
 
