@@ -51,8 +51,13 @@ public static class Run
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Append(e.Data).Append('\n'); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        if (stdin is not null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
+        // A program may exit (or refuse its input) before reading all of it: that is its answer, not the test's failure.
+        try
+        {
+            if (stdin is not null) p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException) { }
         var clock = Stopwatch.StartNew();
         while (!p.WaitForExit(50))
         {
