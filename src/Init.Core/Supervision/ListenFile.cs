@@ -41,10 +41,13 @@ public static class ListenFile
 
     private const int MaxNameLength = 255;
 
-    /// <summary>The declarations of <paramref name="directory"/>'s <c>listen</c> file; empty without one (or when it is unusable, reported).</summary>
+    /// <summary>
+    /// The declarations of <paramref name="directory"/>'s <c>listen</c> file; empty without one (or
+    /// when it is unusable, reported). Throws <see cref="SupervisorError"/> when descriptors or memory run out.
+    /// </summary>
     public static List<ListenDeclaration> Read(string directory, Action<string> warn)
     {
-        int dir = Sys.Open(directory, O_RDONLY | O_DIRECTORY);
+        int dir = ServicePolicy.OpenDirectory(directory);
         if (dir < 0) return [];
         try { return ServicePolicy.ReadAll(dir, Name, MaxBytes, warn) is { } bytes ? Parse(bytes, warn) : []; }
         finally { Sys.Close(dir); }

@@ -52,12 +52,13 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     /// <summary>
     /// Reads the files of <paramref name="directory"/>; each invalid one is reported through
     /// <paramref name="warn"/> ("timeout-kill: not a number of milliseconds: \"abc\": ignored") and its default used.
+    /// Throws <see cref="SupervisorError"/> when descriptors or memory run out.
     /// </summary>
     /// <param name="defaults">The global settings (<see cref="Globals"/>: backoff and timeout-kill), which the files override; <see cref="Runit"/> by default.</param>
     public static ServicePolicy Read(string directory, Action<string> warn, ServicePolicy? defaults = null)
     {
         var policy = defaults ?? Runit;
-        int dir = Sys.Open(directory, O_RDONLY | O_DIRECTORY);
+        int dir = OpenDirectory(directory);
         if (dir < 0) return policy;
         try
         {
@@ -157,12 +158,28 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         finally { Sys.Close(fd); }
     }
 
+    /// <summary>
+    /// Out of descriptors or memory: the file may well exist, so its default must not be taken for
+    /// its value (a service started with the wrong down-signal, or without its sockets). Thrown as a
+    /// <see cref="SupervisorError"/>, for the caller to retry.
+    /// </summary>
+    private static bool OutOfResources(int errno) => errno is EMFILE or ENFILE or ENOMEM;
+
+    /// <summary>An fd of the service directory; -1 when it is gone (its files' defaults then apply).</summary>
+    internal static int OpenDirectory(string directory)
+    {
+        int dir = Sys.Open(directory, O_RDONLY | O_DIRECTORY);
+        if (dir < 0 && OutOfResources(Sys.Errno)) throw new SupervisorError($"unable to open {directory}", Sys.Errno);
+        return dir;
+    }
+
     /// <summary>An fd of <paramref name="name"/> in <paramref name="dir"/> when it is a plain file; -1 when missing or not one (reported).</summary>
     private static int OpenPlain(int dir, string name, Action<string> warn)
     {
         int fd = Sys.OpenAt(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
         {
+            if (OutOfResources(Sys.Errno)) throw new SupervisorError($"unable to open {name}", Sys.Errno);
             if (Sys.Errno != ENOENT) warn(Sys.Errno == ELOOP ? $"{name}: a symlink (never followed): ignored" : $"{name}: unable to open, ignored: {Diagnostics.Text(Sys.Errno)}");
             return -1;
         }

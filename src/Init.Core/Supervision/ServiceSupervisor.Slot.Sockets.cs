@@ -1,4 +1,5 @@
 using Init.Interop;
+using Init.Runtime;
 
 namespace Init.Supervision;
 
@@ -34,14 +35,19 @@ public sealed partial class ServiceSupervisor
         private bool SocketsBound()
         {
             var warnings = new List<string>();
-            var declared = ListenFile.Read(Directory, warnings.Add);
-            string joined = string.Join("\n", warnings);
-            if (joined != _listenWarnings)
+            string? failure;
+            try
             {
-                _listenWarnings = joined;
-                foreach (var message in warnings) _owner._diag.Warn(Prefix + message);
+                var declared = ListenFile.Read(Directory, warnings.Add);
+                string joined = string.Join("\n", warnings);
+                if (joined != _listenWarnings)
+                {
+                    _listenWarnings = joined;
+                    foreach (var message in warnings) _owner._diag.Warn(Prefix + message);
+                }
+                failure = _sockets.Bind(declared);
             }
-            string? failure = _sockets.Bind(declared);
+            catch (SupervisorError e) { failure = $"{e.Message}: {Diagnostics.Text(e.Errno)}"; }
             if (failure is null)
             {
                 if (_bindFailure is not null) _owner._diag.Info($"{Prefix}{ListenFile.Name}: every socket bound, starting ./run");

@@ -92,7 +92,16 @@ public sealed partial class ServiceSupervisor
 
         public int Spawn(ServiceProcess process, bool finish)
         {
-            if (!finish) ReadPolicy();
+            if (!finish)
+            {
+                // Out of descriptors, the files cannot be read: a failed start, tried again as any other.
+                try { ReadPolicy(); }
+                catch (SupervisorError e)
+                {
+                    _owner._diag.Warn($"{(_isLog ? "log/" : "")}{e.Message}", e.Errno);
+                    return 0;
+                }
+            }
             bool oneshot = Policy.Oneshot;
             string[]? argv = oneshot ? OneshotArguments(finish ? OneshotDown : OneshotUp) : finish ? FinishArguments(process.LastStatus) : ["./run"];
             if (argv is null) return 0;

@@ -174,8 +174,12 @@ public sealed partial class ServiceSupervisor : IDisposable
         (_logRead, _logWrite) = (record.PipeRead, record.PipeWrite);
         foreach (int fd in new[] { _logRead, _logWrite }) if (fd >= 0) Sys.SetCloseOnExec(fd, true);
         StartDefaultLog();
-        _main.Carry(Adoption.Find(_main.Files, Directory));
-        _log?.Carry(Adoption.Find(_log.Files, _log.Directory));
+        try
+        {
+            _main.Carry(Adoption.Find(_main.Files, Directory));
+            _log?.Carry(Adoption.Find(_log.Files, _log.Directory));
+        }
+        catch (SupervisorError e) { Fail(e); return; }
         _main.Process.Resume(record.Wants.Main);
         _log?.Process.Resume(record.Wants.Log);
         // What the predecessor last wrote may name a process that died during the hand-over.

@@ -17,8 +17,10 @@ public class DumbInitTerminalTests
         Requires.Installed("/usr/bin/script");
         string program = Entrypoint.Program(which);
         Requires.Installed(program);
+        // script(1) runs its command with $SHELL -c; "exec" makes the entrypoint the session leader that owns
+        // the pty whatever that shell is (dash, unlike bash, forks for a lone command).
         // The child's session, controlling terminal (tty_nr) and foreground group (tpgid), from /proc/self/stat.
-        var state = Run.Command("/usr/bin/script", ["-qec", $"{program} /bin/sh -c 'exec cut -d\" \" -f1,6-8 /proc/self/stat'", "/dev/null"]);
+        var state = Run.Command("/usr/bin/script", ["-qec", $"exec {program} /bin/sh -c 'exec cut -d\" \" -f1,6-8 /proc/self/stat'", "/dev/null"]);
         var fields = state.Stdout.Split([' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
         Assert.That(fields, Has.Length.EqualTo(4), state.ToString());
         Assert.That(fields[1], Is.EqualTo(fields[0]), "the child leads a session of its own");
@@ -27,7 +29,7 @@ public class DumbInitTerminalTests
 
         // ctrl-c typed on the terminal: SIGINT to the foreground group, the child's; the entrypoint exits 128+2.
         var info = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-qec", $"{program} /bin/sh -c 'echo ready; exec sleep 15'", "/dev/null" }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "-qec", $"exec {program} /bin/sh -c 'echo ready; exec sleep 15'", "/dev/null" }) info.ArgumentList.Add(a);
         using var script = Process.Start(info)!;
         var output = new System.Text.StringBuilder();
         script.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Append(e.Data).Append('\n'); };

@@ -335,8 +335,10 @@ public class RunsvdirEngineTests
     {
         using var temp = new TempDirectory();
         for (int i = 0; i < 30; i++) temp.Script($"service/s{i:00}/run", Sleeper);
-        // Without CAP_SYS_RESOURCE even root cannot lift the hard limit of 40.
-        var engine = Run.Background("/usr/bin/setpriv", ["--bounding-set=-sys_resource", "--inh-caps=-sys_resource",
+        // Without CAP_SYS_RESOURCE even root cannot lift the hard limit of 40. Descriptors the test
+        // runner's own parent leaked to it are closed first, so that the 40 are the engine's alone.
+        const string closeInherited = "for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; exec \"$@\"";
+        var engine = Run.Background("/bin/bash", ["-c", closeInherited, "bash", "/usr/bin/setpriv", "--bounding-set=-sys_resource", "--inh-caps=-sys_resource",
             "/usr/bin/prlimit", "--nofile=40:40", Binary.Applet("runsvdir"), temp["service"]], temp.Path, temp.Path, "engine");
         try
         {
@@ -344,7 +346,11 @@ public class RunsvdirEngineTests
                 "no message about the limit: " + File.ReadAllText(temp["engine.err"]));
             string message = File.ReadAllText(temp["engine.err"]).Split('\n').First(l => l.Contains("process cannot open more files"));
             TestContext.Out.WriteLine(message);
-            Assert.That(message, Does.Match(@"^runsv s\d\d: warning: unable to .*: process cannot open more files \(the limit is 40 open files; raise it with ulimit -n"));
+            // Whichever descriptor ran out first (a service's or the scanner's), a warning, never fatal.
+            Assert.That(message, Does.Match(@"^(runsv s\d\d|runsvdir \S+): warning: unable to .*: process cannot open more files \(the limit is 40 open files; raise it with ulimit -n"),
+                File.ReadAllText(temp["engine.err"]));
+            // A file that could not be opened for want of descriptors may exist: its default is never taken for it.
+            Assert.That(File.ReadAllText(temp["engine.err"]), Does.Not.Contain("unable to open, ignored"));
             var running = Enumerable.Range(0, 30).Where(i => RunsvdirTests.Running(temp[$"service/s{i:00}"])).ToList();
             Assert.That(running, Is.Not.Empty, "the services that fit are supervised");
             Assert.That(Sv("status", temp[$"service/s{running[0]:00}"]).Stdout, Does.StartWith("run: "));
