@@ -102,7 +102,7 @@ public sealed class ProcessStateTests
     public void On_a_terminal_the_childs_process_group_becomes_the_foreground_group(string which)
     {
         // script(1) gives the entrypoint a pseudo-terminal as stdin and controlling terminal.
-        var r = Run.Command("/usr/bin/script", ["-qec", $"{Entrypoint.Program(which)} -s -- /bin/sh -c 'ps -o pgid=,tpgid= -p $$'", "/dev/null"]);
+        var r = Run.Command("/usr/bin/script", ["-qec", $"exec {Entrypoint.Program(which)} -s -- /bin/sh -c 'ps -o pgid=,tpgid= -p $$'", "/dev/null"]);
 
         var fields = r.Stdout.Split([' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
         Assert.That(fields, Has.Length.EqualTo(2), r.ToString());
