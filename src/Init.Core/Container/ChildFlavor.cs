@@ -23,6 +23,9 @@ public abstract class ChildFlavor(ContainerOptions options)
     /// <summary>Said once at start, before the child exists.</summary>
     public virtual void Starting(bool pid1) { }
 
+    /// <summary>SEGV, BUS, FPE, ILL, TRAP, ABRT and SYS are passed on when sent (dumb-init; tini leaves them alone).</summary>
+    public virtual bool ForwardsSentFaults => false;
+
     /// <summary>The child gets a process group of its own.</summary>
     public abstract bool OwnProcessGroup { get; }
 

@@ -12,6 +12,8 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
 {
     public override int LastForwardedSignal => 31;
 
+    public override bool ForwardsSentFaults => true;
+
     public override bool OwnProcessGroup => false;
     public override SignalSet ChildMask => SignalSet.Empty;
     // Having caught 1–31 with a dummy handler, dumb-init lets only ignored real-time signals survive exec.

@@ -27,19 +27,10 @@ public readonly record struct InheritedSignals(SignalSet Mask, SignalSet Ignored
         if (n > 0)
         {
             string text = System.Text.Encoding.ASCII.GetString(buffer[..n]);
-            ignored = Field(text, "SigIgn:");
-            caught = Field(text, "SigCgt:");
+            ignored = SignalSet.InStatus(text, "SigIgn:");
+            caught = SignalSet.InStatus(text, "SigCgt:");
         }
         ignored = new SignalSet(ignored.Bits & ~SignalSet.Of(SIGPIPE).Bits);
         return new InheritedSignals(new SignalSet(mask), ignored, caught);
-    }
-
-    private static SignalSet Field(string status, string name)
-    {
-        int at = status.IndexOf(name, StringComparison.Ordinal);
-        if (at < 0) return default;
-        int start = at + name.Length;
-        int end = status.IndexOf('\n', start);
-        return SignalSet.ParseHex(status.AsSpan(start, (end < 0 ? status.Length : end) - start).Trim());
     }
 }

@@ -47,9 +47,12 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
         }
         _flavor.Starting(pid1);
 
+        // Before the loop's first PosixSignalRegistration starts the runtime's signal thread, which inherits the mask.
+        using var faults = _flavor.ForwardsSentFaults ? SentFaults.Take() : null;
         using var loop = _loop = new EventLoop();
         loop.HandlerFailed = e => Log.Warn("internal error: " + e.Message);
         RegisterForwarding();
+        faults?.Watch(loop, Forward, why => Log.Warn($"SEGV, BUS, FPE, ILL, TRAP, ABRT and SYS cannot be forwarded ({why}): they are ignored"));
         if (options.ServiceDirectory is { } directory) StartServices(directory);
         int rc = Start();
         if (rc != 0)
@@ -136,8 +139,9 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
 
     /// <summary>
     /// Every signal a process can catch, except SIGCHLD (the runtime would reap for us), the
-    /// synchronous faults tini leaves alone, glibc's two internal real-time signals, and those the
-    /// runtime already owns at start (its GC suspension signal). dumb-init handles only 1–31.
+    /// synchronous faults (tini leaves them alone; dumb-init's come through <see cref="SentFaults"/>),
+    /// glibc's two internal real-time signals, and those the runtime already owns at start (its GC
+    /// suspension signal). dumb-init handles only 1–31.
     /// </summary>
     private void RegisterForwarding()
     {

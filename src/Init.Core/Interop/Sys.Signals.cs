@@ -38,6 +38,31 @@ public static unsafe partial class Sys
         return 0;
     }
 
+    /// <summary>signal(2) to SIG_IGN.</summary>
+    public static int SetSignalIgnored(int signo) => Libc.signal(signo, 1 /* SIG_IGN */) == -1 /* SIG_ERR */ ? Fail(LastError) : 0;
+
+    /// <summary>Adds signals 1–64 (bit n-1 for signal n) to this thread's mask (<paramref name="block"/>) or takes them out of it.</summary>
+    public static int ChangeSignalMask(ulong first64, bool block)
+    {
+        byte* set = stackalloc byte[SigsetSize];
+        if (Result(Libc.sigemptyset(set)) < 0) return -1;
+        *(ulong*)set = first64;
+        return Result(Libc.sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, set, null));
+    }
+
+    /// <summary>A non-blocking, close-on-exec signalfd for signals 1–64 (bit n-1 for signal n), or -1.</summary>
+    public static int SignalFd(ulong first64)
+    {
+        byte* set = stackalloc byte[SigsetSize];
+        if (Result(Libc.sigemptyset(set)) < 0) return -1;
+        *(ulong*)set = first64;
+        int fd = Libc.signalfd(-1, set, O_NONBLOCK | O_CLOEXEC);
+        return fd >= 0 ? fd : Fail(LastError);
+    }
+
+    /// <summary>sizeof(struct signalfd_siginfo); ssi_signo is its first u32, ssi_code the i32 at 8.</summary>
+    public const int SignalFdInfoSize = 128;
+
     /// <summary>glibc's strsignal text ("Terminated"), as tini's INFO messages show it.</summary>
     public static string StrSignal(int signo) => Marshal.PtrToStringUTF8((nint)Libc.strsignal(signo)) ?? $"signal {signo}";
 }

@@ -17,4 +17,14 @@ public readonly record struct SignalSet(ulong Bits)
 
     /// <summary>Reads a /proc/PID/status mask line value such as "0000000000001000".</summary>
     public static SignalSet ParseHex(ReadOnlySpan<char> hex) => new(ulong.Parse(hex, System.Globalization.NumberStyles.HexNumber));
+
+    /// <summary>The mask a /proc/PID/status text gives on its <paramref name="name"/> line ("SigBlk:"), empty without one.</summary>
+    public static SignalSet InStatus(string status, string name)
+    {
+        int at = status.IndexOf(name, StringComparison.Ordinal);
+        if (at < 0) return default;
+        int start = at + name.Length;
+        int end = status.IndexOf('\n', start);
+        return ParseHex(status.AsSpan(start, (end < 0 ? status.Length : end) - start).Trim());
+    }
 }

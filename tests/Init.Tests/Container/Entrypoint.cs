@@ -34,7 +34,7 @@ public sealed class Entrypoint : IDisposable
         my ($log, $stop, $kids) = @ARGV;
         my $who = "child";
         sub note { open(my $f, ">>", $log); print $f "$who $_[0]\n"; close $f; }
-        $SIG{$_} = \&note for qw(TERM INT HUP USR1 USR2 QUIT WINCH);
+        $SIG{$_} = \&note for qw(TERM INT HUP USR1 USR2 QUIT WINCH ILL TRAP ABRT BUS FPE SEGV SYS);
         if ($kids && fork() == 0) { $who = "grandchild"; }
         { open(my $r, ">>", "$log.ready"); print $r "$who\n"; close $r; }
         until (-e $stop) { select(undef, undef, undef, 0.02); }

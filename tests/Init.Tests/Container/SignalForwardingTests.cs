@@ -59,6 +59,39 @@ public sealed class SignalForwardingTests
         Assert.That(e.WaitExit(), Is.Zero);
     }
 
+    /// <summary>
+    /// Not PID 1, where a sent SIGBUS used to kill Init (exit 135) and leave its child behind. Ours
+    /// sets the forwarding of these up once the child has run a moment (<c>SentFaults</c>): its
+    /// signalfd is the sign that it has; until then they are ignored.
+    /// </summary>
+    [TestCase(Entrypoint.OursDumb), TestCase(Entrypoint.DumbInit), CancelAfter(30_000)]
+    public void Sent_fault_signals_reach_the_child_and_the_entrypoint_lives_on(string which)
+    {
+        using var e = Entrypoint.WithDummy(which, ["--"], pidNamespace: false);
+        Assert.That(e.WaitFor(() => e.ReadyCount == 1), Is.True, "child never started");
+        if (which == Entrypoint.OursDumb)
+            Assert.That(e.WaitFor(() => HasSignalFd(e.Pid)), Is.True, "the forwarding of sent faults was never set up: " + e.Stderr);
+
+        foreach (var (number, name) in Faults)
+        {
+            e.Signal(number);
+            Assert.That(e.WaitFor(() => e.LogLines.Contains($"child {name}")), Is.True, $"child never saw SIG{name}; log: {string.Join(", ", e.LogLines)}");
+            Assert.That(e.HasExited, Is.False, $"SIG{name} ended the entrypoint");
+        }
+
+        File.WriteAllText(e.Stop, "");
+        Assert.That(e.WaitExit(), Is.Zero);
+    }
+
+    private static readonly (int Number, string Name)[] Faults =
+        [(7, "BUS"), (11, "SEGV"), (8, "FPE"), (4, "ILL"), (5, "TRAP"), (6, "ABRT"), (31, "SYS")];
+
+    private static bool HasSignalFd(int pid)
+    {
+        try { return Directory.GetFiles($"/proc/{pid}/fd").Any(fd => new FileInfo(fd).LinkTarget == "anon_inode:[signalfd]"); }
+        catch (IOException) { return false; }
+    }
+
     [TestCase(Entrypoint.OursDumb), TestCase(Entrypoint.DumbInit), CancelAfter(30_000)]
     public void A_rewritten_signal_arrives_as_its_replacement_and_a_signal_rewritten_to_0_is_dropped(string which)
     {
