@@ -1,5 +1,6 @@
 using System.Text;
 using Init.Interop;
+using Init.Runtime;
 
 namespace Init.Boot;
 
@@ -52,10 +53,7 @@ public static class ProcessTable
 
     public static ProcessInfo? Read(int pid)
     {
-        Span<byte> buffer = stackalloc byte[1024];
-        int n = Sys.ReadFile($"/proc/{pid}/stat", buffer);
-        if (n <= 0) return null;
-        var info = Parse(Encoding.UTF8.GetString(buffer[..n]));
+        var info = ProcStat.Of(pid) is { } stat ? Of(stat) : null;
         return info is { } i && Argv0(pid) is { } name ? i with { Name = name } : info;
     }
 
@@ -76,14 +74,9 @@ public static class ProcessTable
     }
 
     /// <summary>Parses "pid (comm) state ppid pgrp session tty tpgid flags …"; null for kernel threads or garbage.</summary>
-    public static ProcessInfo? Parse(string stat)
-    {
-        int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
-        if (open < 0 || close < open || !int.TryParse(stat.AsSpan(0, open).Trim(), out int pid)) return null;
-        string name = stat[(open + 1)..close];
-        string[] f = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (f.Length < 7 || f[0].Length != 1 || !int.TryParse(f[1], out int ppid) || !uint.TryParse(f[6], out uint flags)) return null;
-        if ((flags & PF_KTHREAD) != 0) return null;
-        return new ProcessInfo(pid, ppid, f[0][0], name);
-    }
+    public static ProcessInfo? Parse(string stat) => ProcStat.Parse(stat) is { } parsed ? Of(parsed) : null;
+
+    /// <summary>A process of the table; null for a kernel thread.</summary>
+    private static ProcessInfo? Of(ProcStat stat) =>
+        (stat.Flags & PF_KTHREAD) == 0 ? new ProcessInfo(stat.Pid, stat.ParentPid, stat.State, stat.Comm) : null;
 }

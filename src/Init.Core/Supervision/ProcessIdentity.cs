@@ -1,5 +1,6 @@
 using System.Text;
 using Init.Interop;
+using Init.Runtime;
 
 namespace Init.Supervision;
 
@@ -17,7 +18,7 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTicks, string 
 
     /// <summary>The identity of a live (not zombie) process, or null when it is gone or unreadable.</summary>
     public static ProcessIdentity? Of(int pid) =>
-        pid > 0 && ReadStat(pid) is { State: not ('Z' or 'X') } stat && CurrentBootId() is { } boot
+        pid > 0 && ProcStat.Of(pid) is { Gone: false } stat && CurrentBootId() is { } boot
             ? new ProcessIdentity(pid, stat.StartTicks, boot) : null;
 
     /// <summary>
@@ -39,22 +40,8 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTicks, string 
     /// <summary>When a live process started, in Unix seconds (boot time + start ticks); null when gone.</summary>
     public static long? StartedUnixSeconds(int pid)
     {
-        if (ReadStat(pid) is not { State: not ('Z' or 'X') } stat || BootTime() is not long boot) return null;
+        if (ProcStat.Of(pid) is not { Gone: false } stat || BootTime() is not long boot) return null;
         return boot + (long)(stat.StartTicks / TicksPerSecond);
-    }
-
-    /// <summary>State letter and start time from /proc/PID/stat (the fields after "(comm)", which may hold anything).</summary>
-    private static (char State, ulong StartTicks)? ReadStat(int pid)
-    {
-        Span<byte> buffer = stackalloc byte[1024];
-        int n = Sys.ReadFile($"/proc/{pid}/stat", buffer);
-        if (n <= 0) return null;
-        string text = Encoding.UTF8.GetString(buffer[..n]);
-        int close = text.LastIndexOf(')');
-        if (close < 0) return null;
-        // After ") " come fields 3, 4, …: field k is at index k - 3; starttime is field 22.
-        string[] f = text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return f.Length > 19 && f[0].Length == 1 && ulong.TryParse(f[19], out ulong start) ? (f[0][0], start) : null;
     }
 
     private static string? CurrentBootId()

@@ -192,15 +192,8 @@ public sealed partial class ServiceSupervisor
             cgroup.SetFrozen(true);
         }
 
-        /// <summary>The state letter of /proc/PID/stat (after the command's closing parenthesis), or NUL when it is gone.</summary>
-        private static char ProcessState(int pid)
-        {
-            Span<byte> stat = stackalloc byte[512];
-            int n = Sys.ReadFile($"/proc/{pid}/stat", stat);
-            if (n <= 0) return '\0';
-            int close = stat[..n].LastIndexOf((byte)')');
-            return close >= 0 && close + 2 < n ? (char)stat[close + 2] : '\0';
-        }
+        /// <summary>The state letter of /proc/PID/stat, or NUL when it is gone.</summary>
+        private static char ProcessState(int pid) => ProcStat.Of(pid)?.State ?? '\0';
 
         /// <summary>
         /// ./run (or ./finish) exited: what it left running is killed, so that ./finish and the next

@@ -92,17 +92,7 @@ public sealed partial class ServiceSupervisor
             return false;
         }
 
-        private static int ParentOf(int pid)
-        {
-            Span<byte> stat = stackalloc byte[512];
-            int n = Sys.ReadFile($"/proc/{pid}/stat", stat);
-            if (n <= 0) return 0;
-            // "pid (comm) state ppid …": comm may hold anything, so parse after its last ')'.
-            int close = stat[..n].LastIndexOf((byte)')');
-            if (close < 0 || close + 4 >= n) return 0;
-            var rest = stat[(close + 4)..n];
-            return Digits.Scan((ReadOnlySpan<byte>)rest, out ulong ppid) > 0 ? (int)ppid : 0;
-        }
+        private static int ParentOf(int pid) => ProcStat.Of(pid)?.ParentPid ?? 0;
 
         private void CloseNotifySocket()
         {

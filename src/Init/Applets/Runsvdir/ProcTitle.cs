@@ -1,6 +1,5 @@
 using System.Text;
-using Init.Interop;
-using static Init.Interop.Consts;
+using Init.Runtime;
 
 namespace Init.Applets.Runsvdir;
 
@@ -63,15 +62,7 @@ public sealed unsafe class ProcTitle
     /// <summary>Fields 48 and 49 of /proc/self/stat (Linux ≥ 3.5): where the kernel reads our argv from.</summary>
     private static bool TryArgRange(out ulong start, out ulong end)
     {
-        start = end = 0;
-        Span<byte> buffer = stackalloc byte[2048];
-        int n = Sys.ReadFile("/proc/self/stat", buffer);
-        if (n <= 0) return false;
-        string text = Encoding.ASCII.GetString(buffer[..n]);
-        int paren = text.LastIndexOf(')');
-        if (paren < 0) return false;
-        // After "pid (comm)" come fields 3, 4, …: field k is at index k - 3.
-        string[] fields = text[(paren + 2)..].Split(' ');
-        return fields.Length > 46 && ulong.TryParse(fields[45], out start) && ulong.TryParse(fields[46], out end);
+        (start, end) = ProcStat.OfSelf() is { } stat ? (stat.ArgStart, stat.ArgEnd) : (0UL, 0UL);
+        return end > start;
     }
 }
