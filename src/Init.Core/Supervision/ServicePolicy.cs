@@ -169,7 +169,7 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
     internal static int OpenDirectory(string directory)
     {
         int dir = Sys.Open(directory, O_RDONLY | O_DIRECTORY);
-        if (dir < 0 && OutOfResources(Sys.Errno)) throw new SupervisorError($"unable to open {directory}", Sys.Errno);
+        if (dir < 0 && OutOfResources(Sys.Errno)) throw new SupervisorError("unable to open the service directory", Sys.Errno);
         return dir;
     }
 

@@ -1,5 +1,4 @@
 using Init.Interop;
-using Init.Runtime;
 
 namespace Init.Supervision;
 
@@ -35,19 +34,23 @@ public sealed partial class ServiceSupervisor
         private bool SocketsBound()
         {
             var warnings = new List<string>();
-            string? failure;
-            try
+            List<ListenDeclaration> declared;
+            try { declared = ListenFile.Read(Directory, warnings.Add); }
+            catch (SupervisorError e)
             {
-                var declared = ListenFile.Read(Directory, warnings.Add);
-                string joined = string.Join("\n", warnings);
-                if (joined != _listenWarnings)
-                {
-                    _listenWarnings = joined;
-                    foreach (var message in warnings) _owner._diag.Warn(Prefix + message);
-                }
-                failure = _sockets.Bind(declared);
+                // Out of descriptors, listen cannot be read: ./run waits as for a socket not bound yet.
+                if (e.Message != _bindFailure) _owner._diag.Warn(Prefix + e.Message, e.Errno);
+                _bindFailure = e.Message;
+                WakeAt(Now + BindRetryMs);
+                return false;
             }
-            catch (SupervisorError e) { failure = $"{e.Message}: {Diagnostics.Text(e.Errno)}"; }
+            string joined = string.Join("\n", warnings);
+            if (joined != _listenWarnings)
+            {
+                _listenWarnings = joined;
+                foreach (var message in warnings) _owner._diag.Warn(Prefix + message);
+            }
+            string? failure = _sockets.Bind(declared);
             if (failure is null)
             {
                 if (_bindFailure is not null) _owner._diag.Info($"{Prefix}{ListenFile.Name}: every socket bound, starting ./run");

@@ -335,10 +335,8 @@ public class RunsvdirEngineTests
     {
         using var temp = new TempDirectory();
         for (int i = 0; i < 30; i++) temp.Script($"service/s{i:00}/run", Sleeper);
-        // Without CAP_SYS_RESOURCE even root cannot lift the hard limit of 40. Descriptors the test
-        // runner's own parent leaked to it are closed first, so that the 40 are the engine's alone.
-        const string closeInherited = "for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; exec \"$@\"";
-        var engine = Run.Background("/bin/bash", ["-c", closeInherited, "bash", "/usr/bin/setpriv", "--bounding-set=-sys_resource", "--inh-caps=-sys_resource",
+        // Without CAP_SYS_RESOURCE even root cannot lift the hard limit of 40.
+        var engine = Run.Background("/usr/bin/setpriv", ["--bounding-set=-sys_resource", "--inh-caps=-sys_resource",
             "/usr/bin/prlimit", "--nofile=40:40", Binary.Applet("runsvdir"), temp["service"]], temp.Path, temp.Path, "engine");
         try
         {

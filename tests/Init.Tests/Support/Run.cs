@@ -85,15 +85,18 @@ public static class Run
         Requires.Installed(file);
         var stdoutPath = Path.Combine(logDirectory, logName + ".out");
         var stderrPath = Path.Combine(logDirectory, logName + ".err");
-        var info = new ProcessStartInfo("/bin/sh")
+        var info = new ProcessStartInfo("/bin/bash")
         {
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
         };
-        // exec through sh so the child gets plain files as stdout/stderr and our pid is its pid.
+        // exec through bash so the child gets plain files as stdout/stderr and our pid is its pid, and
+        // no descriptor beyond 0–2 that the test runner's own parent leaked to it (CI harnesses do;
+        // the descriptor-limit tests count every one). dash cannot close descriptors above 9.
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("exec \"$0\" \"$@\" >\"" + stdoutPath + "\" 2>\"" + stderrPath + "\" </dev/null");
+        info.ArgumentList.Add("for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; " +
+            "exec \"$0\" \"$@\" >\"" + stdoutPath + "\" 2>\"" + stderrPath + "\" </dev/null");
         info.ArgumentList.Add(file);
         foreach (var a in args) info.ArgumentList.Add(a);
         if (environment is not null)
