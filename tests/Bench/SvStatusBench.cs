@@ -59,6 +59,22 @@ public static partial class SvStatusBench
             Console.WriteLine($"{"",-26}{"runit sv",14}{"our sv",14}{"ratio",8}");
             Console.WriteLine($"{"wall time per call (ms)",-26}{theirsMs,14:0.00}{oursMs,14:0.00}{Measure.Ratio(oursMs, theirsMs),8}");
             Console.WriteLine($"{"instructions per call",-26}{theirsIr,14:N0}{oursIr,14:N0}{Measure.Ratio(oursIr, theirsIr),8}");
+
+            // (d): `sv status x` against the floor of any process of our stack, an empty NativeAOT Main.
+            string floor = Path.GetFullPath(Path.Combine(bin, "..", "floor", "runtime-floor"));
+            if (File.Exists(floor))
+            {
+                double oneMs = 0, floorMs = 0, runitOneMs = 0;
+                string[] one = ["status", names[0]];
+                for (int r = 0; r < Rounds * 2; r++)
+                {
+                    oneMs += Timed(ours, one, svdir);
+                    floorMs += Timed(floor, [], svdir);
+                    runitOneMs += Timed(theirs, one, svdir);
+                }
+                oneMs /= Rounds * 2; floorMs /= Rounds * 2; runitOneMs /= Rounds * 2;
+                Console.WriteLine($"(d) sv status x: ours {oneMs:0.00} ms, empty NativeAOT Main {floorMs:0.00} ms: {Measure.Ratio(oneMs, floorMs)} (bound 1.15x); runit's sv {runitOneMs:0.00} ms");
+            }
         }
         finally
         {

@@ -47,12 +47,13 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
         }
         _flavor.Starting(pid1);
 
+        var forwarded = Forwarded();
         // Before the loop's first PosixSignalRegistration starts the runtime's signal thread, which inherits the mask.
-        using var faults = _flavor.ForwardsSentFaults ? SentFaults.Take() : null;
+        using var direct = DirectSignals.Block(forwarded.With(SIGCHLD), _flavor.ForwardsSentFaults ? Faults : SignalSet.Empty);
         using var loop = _loop = new EventLoop();
         loop.HandlerFailed = e => Log.Warn("internal error: " + e.Message);
-        RegisterForwarding();
-        faults?.Watch(loop, Forward, why => Log.Warn($"SEGV, BUS, FPE, ILL, TRAP, ABRT and SYS cannot be forwarded ({why}): they are ignored"));
+        RegisterForwarding(forwarded);
+        direct.Watch(loop, OnDirectSignal, CannotReadDirectly);
         if (options.ServiceDirectory is { } directory) StartServices(directory);
         int rc = Start();
         if (rc != 0)
@@ -138,23 +139,61 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
     // ---- signals -----------------------------------------------------------------------
 
     /// <summary>
-    /// Every signal a process can catch, except SIGCHLD (the runtime would reap for us), the
-    /// synchronous faults (tini leaves them alone; dumb-init's come through <see cref="SentFaults"/>),
-    /// glibc's two internal real-time signals, and those the runtime already owns at start (its GC
-    /// suspension signal). dumb-init handles only 1–31.
+    /// dumb-init passes these on when they are sent (kill(2), <c>docker kill -s</c>); tini leaves
+    /// them alone. The runtime's signal registration cannot take them (its handler would return into
+    /// a real fault forever; the runtime's own SEGV and FPE handler could turn a sent one into a
+    /// NullReferenceException), so they only ever come through <see cref="DirectSignals"/>, ignored
+    /// meanwhile: a sent one never kills Init, a real one still crashes it.
     /// </summary>
-    private void RegisterForwarding()
+    private static readonly SignalSet Faults = SignalSet.Of(SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS);
+
+    private const int SIGTRAP = 5, SIGSYS = 31;
+
+    /// <summary>
+    /// Every signal a process can catch, except SIGCHLD (ours: it means a child exited), the faults
+    /// where tini leaves them alone, glibc's two internal real-time signals, and those the runtime
+    /// already owns at start (its GC suspension signal). dumb-init handles only 1–31.
+    /// </summary>
+    private SignalSet Forwarded()
     {
+        var set = SignalSet.Empty;
         for (int s = 1; s <= _flavor.LastForwardedSignal; s++)
         {
-            if (s is SIGKILL or SIGSTOP or SIGCHLD or SIGFPE or SIGILL or SIGSEGV or SIGBUS or SIGABRT or SIGTRAP or SIGSYS or 32 or 33) continue;
-            if (inherited.RuntimeCaught.Contains(s)) continue;
+            if (s is SIGKILL or SIGSTOP or SIGCHLD or 32 or 33) continue;
+            if (Faults.Contains(s) ? !_flavor.ForwardsSentFaults : inherited.RuntimeCaught.Contains(s)) continue;
+            set = set.With(s);
+        }
+        return set;
+    }
+
+    /// <summary>
+    /// Until <see cref="DirectSignals"/> reads them, the forwarded signals come through the runtime's
+    /// registration (the faults cannot: they stay ignored until then).
+    /// </summary>
+    private void RegisterForwarding(SignalSet forwarded)
+    {
+        for (int s = 1; s <= 64; s++)
+        {
+            if (!forwarded.Contains(s) || Faults.Contains(s)) continue;
             try { _loop.OnSignal(s, Forward); }
             catch (Exception e) when (e is ArgumentException or IOException or PlatformNotSupportedException or InvalidOperationException)
             {
                 Log.Debug($"Cannot forward signal {s}: {e.Message}");
             }
         }
+    }
+
+    /// <summary>A signal from the signalfd: SIGCHLD means a child exited (reaped at once, as tini does); the rest are passed on.</summary>
+    private void OnDirectSignal(int signo)
+    {
+        if (signo == SIGCHLD) _loop.Sweep();
+        else Forward(signo);
+    }
+
+    private void CannotReadDirectly(string why)
+    {
+        if (_flavor.ForwardsSentFaults) Log.Warn($"SEGV, BUS, FPE, ILL, TRAP, ABRT and SYS cannot be forwarded ({why}): they are ignored");
+        else Log.Debug($"Signals stay with the runtime's handler ({why})");
     }
 
     private void Forward(int signo)

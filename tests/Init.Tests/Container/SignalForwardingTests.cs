@@ -61,8 +61,8 @@ public sealed class SignalForwardingTests
 
     /// <summary>
     /// Not PID 1, where a sent SIGBUS used to kill Init (exit 135) and leave its child behind. Ours
-    /// sets the forwarding of these up once the child has run a moment (<c>SentFaults</c>): its
-    /// signalfd is the sign that it has; until then they are ignored.
+    /// reads these from a signalfd once the child has run a moment (<c>DirectSignals</c>): the
+    /// signalfd is the sign that it does; until then they are ignored.
     /// </summary>
     [TestCase(Entrypoint.OursDumb), TestCase(Entrypoint.DumbInit), CancelAfter(30_000)]
     public void Sent_fault_signals_reach_the_child_and_the_entrypoint_lives_on(string which)
