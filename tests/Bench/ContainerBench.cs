@@ -144,15 +144,17 @@ public static class ContainerBench
         }
         finally
         {
+            // SIGTERM is forwarded and ends the child (it only catches USR1), then the entrypoint.
+            foreach (var p in running) kill(p.Id, SIGTERM);
             foreach (var p in running)
             {
-                try { p.Kill(); p.WaitForExit(); } catch (InvalidOperationException) { }
+                if (!p.WaitForExit(5000)) { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }
                 p.Dispose();
             }
         }
     }
 
-    private const int SIGUSR1 = 10;
+    private const int SIGUSR1 = 10, SIGTERM = 15;
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
