@@ -25,6 +25,37 @@ public static unsafe partial class Sys
         }
     }
 
+    /// <summary>
+    /// The names in the directory <paramref name="dirFd"/> (read from its current offset, "." and ".."
+    /// left out), by getdents64(2): one call for a small directory. Null on an error (<see cref="Errno"/>).
+    /// </summary>
+    public static List<string>? DirectoryNames(int dirFd)
+    {
+        var names = new List<string>();
+        byte* buffer = stackalloc byte[4096];
+        while (true)
+        {
+            nint n = Libc.getdents64(dirFd, buffer, 4096);
+            if (n == 0) return names;
+            if (n < 0)
+            {
+                if (LastError == EINTR) continue;
+                Fail(LastError);
+                return null;
+            }
+            // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[] (NUL-terminated).
+            for (nint at = 0; at < n;)
+            {
+                byte* entry = buffer + at;
+                ushort length = *(ushort*)(entry + 16);
+                var name = new ReadOnlySpan<byte>(entry + 19, length - 19);
+                name = name[..name.IndexOf((byte)0)];
+                if (!name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8)) names.Add(Encoding.UTF8.GetString(name));
+                at += length;
+            }
+        }
+    }
+
     /// <summary>fstatat(2); <paramref name="follow"/> false looks at a symlink itself (AT_SYMLINK_NOFOLLOW).</summary>
     public static int StatAt(int dirFd, string name, out FileStat info, bool follow = false)
     {

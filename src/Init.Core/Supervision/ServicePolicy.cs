@@ -62,39 +62,43 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         if (dir < 0) return policy;
         try
         {
-            if (ReadLine(dir, DownSignalFile, warn) is { } signal)
+            // One listing instead of an open per file, nearly all absent, at every start of ./run.
+            var present = Sys.DirectoryNames(dir) is { } names ? new HashSet<string>(names) : null;
+            string? Line(string name) => present is null || present.Contains(name) ? ReadLine(dir, name, warn) : null;
+
+            if (Line(DownSignalFile) is { } signal)
                 policy = policy with { DownSignal = Valid(ParseSignal(signal), DownSignalFile, "not a signal name", signal, warn) ?? SIGTERM };
-            if (ReadLine(dir, TimeoutKillFile, warn) is { } kill)
+            if (Line(TimeoutKillFile) is { } kill)
                 policy = policy with { TimeoutKillMs = Valid(ParseMs(kill), TimeoutKillFile, "not a number of milliseconds", kill, warn) ?? 0 };
-            if (ReadLine(dir, TimeoutFinishFile, warn) is { } finish)
+            if (Line(TimeoutFinishFile) is { } finish)
                 policy = policy with { TimeoutFinishMs = Valid(ParseMs(finish), TimeoutFinishFile, "not a number of milliseconds", finish, warn) ?? 0 };
-            if (ReadLine(dir, TimeoutUpFile, warn) is { } up)
+            if (Line(TimeoutUpFile) is { } up)
                 policy = policy with { TimeoutUpMs = Valid(ParseMs(up), TimeoutUpFile, "not a number of milliseconds", up, warn) ?? 0 };
-            if (ReadLine(dir, WatchdogFile, warn) is { } watchdog)
+            if (Line(WatchdogFile) is { } watchdog)
                 policy = policy with { WatchdogMs = Valid(ParseMs(watchdog), WatchdogFile, "not a number of milliseconds", watchdog, warn) ?? 0 };
-            if (ReadLine(dir, HealthIntervalFile, warn) is { } interval)
+            if (Line(HealthIntervalFile) is { } interval)
                 policy = policy with { HealthIntervalMs = Valid(Within(ParseMs(interval), 100, MaxMs), HealthIntervalFile, "not a number of milliseconds from 100", interval, warn) ?? DefaultHealthIntervalMs };
-            if (ReadLine(dir, HealthTimeoutFile, warn) is { } timeout)
+            if (Line(HealthTimeoutFile) is { } timeout)
                 policy = policy with { HealthTimeoutMs = Valid(Within(ParseMs(timeout), 1, MaxMs), HealthTimeoutFile, "not a number of milliseconds from 1", timeout, warn) ?? DefaultHealthTimeoutMs };
-            if (ReadLine(dir, HealthRetriesFile, warn) is { } retries)
+            if (Line(HealthRetriesFile) is { } retries)
                 policy = policy with { HealthRetries = (int)(Valid(Within(ParseMs(retries), 1, 1000), HealthRetriesFile, "not a number from 1 to 1000", retries, warn) ?? DefaultHealthRetries) };
-            if (ReadLine(dir, BackoffFile, warn) is { } text)
+            if (Line(BackoffFile) is { } text)
             {
                 if (text == "off") policy = policy with { Backoff = null };
                 else if (ParseBackoff(text) is { } parsed) policy = policy with { Backoff = parsed };
                 else warn($"{BackoffFile}: not off or MIN MAX RESET in milliseconds: \"{Shown(text)}\": ignored");
             }
-            if (ReadLine(dir, TypeFile, warn) is { } type)
+            if (Line(TypeFile) is { } type)
             {
                 if (type == "oneshot") policy = policy with { Oneshot = true };
                 else if (type != "longrun") warn($"{TypeFile}: not longrun or oneshot: \"{Shown(type)}\": ignored, a longrun");
             }
-            if (ReadLine(dir, DeathTallyFile, warn) is { } tally)
+            if (Line(DeathTallyFile) is { } tally)
             {
                 long? remembered = ParseMs(tally) is { } number && number <= MaxDeathTally ? number : null;
                 policy = policy with { DeathTally = (int)(Valid(remembered, DeathTallyFile, $"not a number from 0 to {MaxDeathTally}", tally, warn) ?? DefaultDeathTally) };
             }
-            if (ReadLine(dir, RestartLimitFile, warn) is { } limit)
+            if (Line(RestartLimitFile) is { } limit)
             {
                 if (ParseRestartLimit(limit) is not { } parsed) warn($"{RestartLimitFile}: not DEATHS WINDOW (deaths from 1, window in milliseconds): \"{Shown(limit)}\": ignored");
                 else if (parsed.Deaths > policy.DeathTally) warn($"{RestartLimitFile}: {parsed.Deaths} deaths, more than the {policy.DeathTally} remembered ({DeathTallyFile}): ignored");
