@@ -147,8 +147,6 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
     /// </summary>
     private static readonly SignalSet Faults = SignalSet.Of(SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS);
 
-    private const int SIGTRAP = 5, SIGSYS = 31;
-
     /// <summary>
     /// Every signal a process can catch, except SIGCHLD (ours: it means a child exited), the faults
     /// where tini leaves them alone, glibc's two internal real-time signals, and those the runtime

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Init.Interop;
 
-// Signal dispositions and masks (delivery goes through PosixSignalRegistration; signalfd only for what it cannot take).
+// Signal dispositions and masks (delivery goes through PosixSignalRegistration, or a signalfd once every thread blocks them).
 internal static unsafe partial class Libc
 {
     [LibraryImport(Lib, SetLastError = true)] public static partial nint signal(int signo, nint handler);

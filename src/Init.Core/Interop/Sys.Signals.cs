@@ -60,7 +60,7 @@ public static unsafe partial class Sys
         return fd >= 0 ? fd : Fail(LastError);
     }
 
-    /// <summary>sizeof(struct signalfd_siginfo); ssi_signo is its first u32, ssi_code the i32 at 8.</summary>
+    /// <summary>sizeof(struct signalfd_siginfo), whose first u32 is ssi_signo.</summary>
     public const int SignalFdInfoSize = 128;
 
     /// <summary>glibc's strsignal text ("Terminated"), as tini's INFO messages show it.</summary>

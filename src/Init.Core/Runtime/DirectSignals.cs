@@ -70,9 +70,6 @@ public sealed class DirectSignals : IDisposable
         });
     });
 
-    /// <summary>Whether the signalfd is being read (the finalizer thread blocks the set too).</summary>
-    public bool Reading => _fd >= 0;
-
     public void Dispose()
     {
         if (_fd >= 0) Sys.Close(_fd);
