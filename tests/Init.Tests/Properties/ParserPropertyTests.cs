@@ -181,6 +181,37 @@ public class ParserPropertyTests
     }
 
     [Test, MaxTime(20_000)]
+    public void A_proc_stat_line_reads_back_whatever_the_command_name_holds_and_any_text_is_safe()
+    {
+        // 52 fields as Linux writes them; the name may hold ") (", spaces and digits (a process may call itself anything).
+        Gen.Select(Gen.Int[1, int.MaxValue], TextOf(") (x 0\n", 16), Gen.Char["RSDZTtXI"], Gen.Int[0, int.MaxValue], Gen.UInt, Gen.ULong, Gen.ULong).Sample(
+            (pid, comm, state, ppid, flags, start, argStart) =>
+            {
+                var fields = Enumerable.Repeat("0", 50).ToArray();
+                (fields[0], fields[1], fields[6], fields[19], fields[45], fields[46]) = (state.ToString(), ppid.ToString(), flags.ToString(), start.ToString(), argStart.ToString(), "7");
+                return ProcStat.Parse($"{pid} ({comm}) {string.Join(' ', fields)}\n") == new ProcStat(pid, comm, state, ppid, flags, start, argStart, 7);
+            }, iter: Many);
+        TextOf("0123456789 ()SZ-\n", 80).Sample(text => { ProcStat.Parse(text); }, iter: Many);
+        Reliability.Record("bad input", "/proc/PID/stat: generated lines with hostile command names, random text", Many * 2, "fields read back; nothing throws");
+    }
+
+    [Test, MaxTime(20_000)]
+    public void Service_policy_values_read_back_and_any_text_is_refused_or_read_without_throwing()
+    {
+        Gen.Select(Gen.Long[1, ServicePolicy.MaxMs], Gen.Long[0, ServicePolicy.MaxMs], Gen.Long[0, ServicePolicy.MaxMs]).Sample((min, extra, reset) =>
+        {
+            long max = Math.Min(ServicePolicy.MaxMs, min + extra);
+            return ServicePolicy.ParseBackoff($"{min}\t {max} {reset}") == new Backoff(min, max, reset)
+                && ServicePolicy.ParseMs(min.ToString()) == min && ServicePolicy.ParseRestartLimit($"{Math.Min(min, ServicePolicy.MaxDeathTally)} {reset + 1}") is not null;
+        }, iter: Many);
+        TextOf("0123456789 \t-+SIGTERMhupoff\n", 40).Sample(text =>
+        {
+            ServicePolicy.ParseBackoff(text); ServicePolicy.ParseMs(text); ServicePolicy.ParseRestartLimit(text); ServicePolicy.ParseSignal(text);
+        }, iter: Many);
+        Reliability.Record("bad input", "service policy values (restart-backoff, timeouts, restart-limit, down-signal): generated and random text", Many * 2, "values read back; nothing throws");
+    }
+
+    [Test, MaxTime(20_000)]
     public void A_process_identity_line_reads_back_and_any_line_is_safe()
     {
         Gen.Select(Gen.Int[1, int.MaxValue], Gen.ULong, Gen.String[Gen.Char["0123456789abcdef-"], 1, 36]).Sample((pid, start, boot) =>
