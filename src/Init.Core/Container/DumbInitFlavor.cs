@@ -102,7 +102,7 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
     private void DescribeExit(int pid, int status)
     {
         if (Options.Verbosity <= 1) return;
-        // dumb-init learns of exits from SIGCHLD and says so; Init from pidfds, but the lines are the same.
+        // dumb-init learns of exits from SIGCHLD and says so; Init from pidfds and sweeps too, but the lines are the same.
         Debug($"Received signal {SIGCHLD}.");
         Debug(WaitStatus.Signaled(status)
             ? $"A child with PID {pid} was terminated by signal {WaitStatus.TermSignal(status)}."

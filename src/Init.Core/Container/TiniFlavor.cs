@@ -42,8 +42,8 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
         }
     }
 
-    // Init learns of exits through pidfds and a sweep, never SIGCHLD; tini's line for the signal
-    // that stands for each exit is kept (scripts grep for it), one per reaped child.
+    // Init learns of exits through pidfds, a sweep and (once its signalfd is read) SIGCHLD, which
+    // may stand for several; tini's line for the signal is kept (scripts grep for it), one per reaped child.
     public override void OrphanReaped(int pid, int status)
     {
         Log.Debug("Received SIGCHLD");
