@@ -155,9 +155,10 @@ Task("Reliability").IsDependentOn("Publish").Does(() =>
         });
     }
     catch (Exception e) { failure = e; }
-    var parsed = System.IO.File.Exists(rows.FullPath)
-        ? System.IO.File.ReadAllLines(rows.FullPath).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList()
-        : new List<System.Text.Json.JsonElement>();
+    // The soak's rows, when the Soak target has run (ten minutes: not part of this one).
+    var soak = root.CombineWithFilePath("artifacts/soak.jsonl");
+    var parsed = new[] { rows, soak }.Where(f => System.IO.File.Exists(f.FullPath))
+        .SelectMany(f => System.IO.File.ReadAllLines(f.FullPath)).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
     string Cell(System.Text.Json.JsonElement row, string name) => row.GetProperty(name).GetString().Replace("|", "\\|");
     var md = new System.Text.StringBuilder();
     md.Append("# Reliability: faults, bad input and attacks, as the tests found them\n\n");
@@ -185,6 +186,19 @@ Task("Bench").IsDependentOn("Publish").Does(() =>
         OutputDirectory = root.Combine("artifacts/floor"),
     });
     DotNetRun("./tests/Bench/Bench.csproj", new ProcessArgumentBuilder().Append(bin.FullPath), new DotNetRunSettings { Configuration = configuration });
+});
+
+// Ten minutes of 200 crash-looping services (INIT_SOAK_SECONDS to change it); its row goes to
+// artifacts/soak.jsonl, which the Reliability target adds to docs/reliability.md.
+Task("Soak").IsDependentOn("Publish").Does(() =>
+{
+    var rows = root.CombineWithFilePath("artifacts/soak.jsonl");
+    if (FileExists(rows)) DeleteFile(rows);
+    DotNetRun("./tests/Bench/Bench.csproj", new ProcessArgumentBuilder().Append("soak").Append(bin.FullPath), new DotNetRunSettings
+    {
+        Configuration = configuration,
+        EnvironmentVariables = new Dictionary<string, string> { ["INIT_RELIABILITY_OUT"] = rows.FullPath },
+    });
 });
 
 Task("Demo").IsDependentOn("Publish").Does(() =>

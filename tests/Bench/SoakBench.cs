@@ -68,9 +68,13 @@ public static class SoakBench
             // Warm from the second sample on: the first still holds the start-up's growth.
             var warm = samples.Skip(1).ToList();
             if (warm.Count > 0)
-                Console.WriteLine($"RSS drift after warm-up {warm[^1].Rss - warm[0].Rss} KiB (max {warm.Max(x => x.Rss)}), " +
+            {
+                string result = $"RSS drift after warm-up {warm[^1].Rss - warm[0].Rss} KiB (max {warm.Max(x => x.Rss)}), " +
                     $"descriptors {warm.Min(x => x.Fds)}–{warm.Max(x => x.Fds)}, most zombies left a second {samples.Max(x => x.Zombies)}, engine alive: {!engine.HasExited}; " +
-                    $"{Interlocked.Read(ref lines)} lines through the default logger, {Interlocked.Read(ref warnings)} warnings");
+                    $"{Interlocked.Read(ref lines)} lines through the default logger, {Interlocked.Read(ref warnings)} warnings";
+                Console.WriteLine(result);
+                Record(seconds, Starts(dir), result);
+            }
         }
         finally
         {
@@ -79,6 +83,22 @@ public static class SoakBench
             Directory.Delete(root, recursive: true);
         }
     }
+
+    /// <summary>
+    /// A row for docs/reliability.md, in the tests' format (<c>Support/Reliability.cs</c>), when
+    /// INIT_RELIABILITY_OUT names a file: the Cake target Soak sets it, Reliability renders the rows.
+    /// </summary>
+    private static void Record(int seconds, long starts, string result)
+    {
+        if (Environment.GetEnvironmentVariable("INIT_RELIABILITY_OUT") is not { Length: > 0 } path) return;
+        var row = new ReliabilityRow("faults",
+            $"soak: {Services} services crash-looping at random under the engine for {seconds} s, {Logged} through svlogd (Bench soak)",
+            starts.ToString(), result, "—", "—", "—", "Init.Bench.SoakBench");
+        File.AppendAllText(path, System.Text.Json.JsonSerializer.Serialize(row, SoakJson.Default.ReliabilityRow) + "\n");
+    }
+
+    /// <summary>The tests' row (<c>Reliability.Row</c>), field for field.</summary>
+    public sealed record ReliabilityRow(string Area, string Tried, string Tries, string Result, string Lost, string Doubled, string Peer, string Test);
 
     private static void Script(string path, string text)
     {
@@ -125,3 +145,6 @@ public static class SoakBench
         catch (IOException) { return 0; }
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(SoakBench.ReliabilityRow))]
+internal sealed partial class SoakJson : System.Text.Json.Serialization.JsonSerializerContext;
