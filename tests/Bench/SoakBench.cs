@@ -91,7 +91,7 @@ public static class SoakBench
     private static void Record(int seconds, long starts, string result)
     {
         if (Environment.GetEnvironmentVariable("INIT_RELIABILITY_OUT") is not { Length: > 0 } path) return;
-        var row = new ReliabilityRow("faults",
+        var row = new ReliabilityRow("fault",
             $"soak: {Services} services crash-looping at random under the engine for {seconds} s, {Logged} through svlogd (Bench soak)",
             starts.ToString(), result, "—", "—", "—", "Init.Bench.SoakBench");
         File.AppendAllText(path, System.Text.Json.JsonSerializer.Serialize(row, SoakJson.Default.ReliabilityRow) + "\n");
