@@ -265,7 +265,7 @@ public class RunsvdirEngineTests
         catch (IOException) { return []; }
     }
 
-    [Test, CancelAfter(300_000)]
+    [Test, CancelAfter(600_000)]
     [Category("Reliability")]
     public void Two_thousand_services_reach_run_and_are_all_controllable_with_sv()
     {
@@ -285,8 +285,10 @@ public class RunsvdirEngineTests
 
             var status = Sv(["status", .. services]);
             Assert.That(status.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith("run: ")), Is.EqualTo(Count));
-            Assert.That(Sv(["-w", "60", "down", .. services]).ExitCode, Is.Zero, "every service went down");
-            Assert.That(Sv(["-w", "60", "up", .. services]).ExitCode, Is.Zero, "every service came back");
+            // Bounds for a loaded machine, not targets: 2,000 stops took over 60 s with a soak of 200
+            // crash-looping services beside them (the figures above are the test's report).
+            Assert.That(Sv(["-w", "150", "down", .. services]).ExitCode, Is.Zero, "every service went down");
+            Assert.That(Sv(["-w", "150", "up", .. services]).ExitCode, Is.Zero, "every service came back");
             Assert.That(File.ReadAllText(temp["engine.err"]), Is.Empty, "no warning on the way");
         }
         finally
