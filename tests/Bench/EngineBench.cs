@@ -159,21 +159,11 @@ public static class EngineBench
     {
         string starts = Path.Combine(tree.Directory, "starts");
         var pids = tree.Supervisors();
-        long nsBefore = pids.Sum(CpuNs);
+        long nsBefore = pids.Sum(Measure.CpuNs);
         int startsBefore = File.ReadAllLines(starts).Length;
         Thread.Sleep(8000);
-        long ns = pids.Sum(CpuNs) - nsBefore;
+        long ns = pids.Sum(Measure.CpuNs) - nsBefore;
         int restarts = File.ReadAllLines(starts).Length - startsBefore;
         return restarts == 0 ? double.NaN : ns / 1e6 / restarts;
-    }
-
-    /// <summary>
-    /// Time on a CPU in ns, from /proc/PID/schedstat: exact, where utime and stime are sampled at
-    /// each 10 ms tick (which missed runit's short bursts in 20 processes almost entirely).
-    /// </summary>
-    private static long CpuNs(int pid)
-    {
-        try { return long.Parse(File.ReadAllText($"/proc/{pid}/schedstat").Split(' ')[0]); }
-        catch (IOException) { return 0; }
     }
 }

@@ -28,6 +28,16 @@ public static class Measure
         return -1;
     }
 
+    /// <summary>
+    /// Time on a CPU in ns, from /proc/PID/schedstat: exact, where utime and stime are sampled at
+    /// each 10 ms tick (which missed runit's short bursts in 20 processes almost entirely).
+    /// </summary>
+    public static long CpuNs(int pid)
+    {
+        try { return long.Parse(File.ReadAllText($"/proc/{pid}/schedstat").Split(' ')[0]); }
+        catch (IOException) { return 0; }
+    }
+
     public static bool Until(Func<bool> condition, int timeoutMs)
     {
         var sw = Stopwatch.StartNew();

@@ -51,12 +51,12 @@ public static class SoakBench
             Console.WriteLine($"{Services} services crash-looping at random ({Logged} with svlogd) under the engine for {seconds} s");
             Console.WriteLine($"{"t (s)",6}{"RSS KiB",10}{"fds",6}{"zombies",9}{"CPU %",7}{"starts",9}{"starts/s",10}{"CPU ms/start",14}");
             var samples = new List<(long Rss, int Fds, int Zombies)>();
-            long cpuBefore = CpuNs(engine.Id), startsBefore = 0;
+            long cpuBefore = Measure.CpuNs(engine.Id), startsBefore = 0;
             var clock = Stopwatch.StartNew();
             for (int t = SampleSeconds; t <= seconds; t += SampleSeconds)
             {
                 Thread.Sleep(TimeSpan.FromSeconds(t) - clock.Elapsed);
-                long cpu = CpuNs(engine.Id), starts = Starts(dir);
+                long cpu = Measure.CpuNs(engine.Id), starts = Starts(dir);
                 var sample = (Rss: Measure.RssKb(engine.Id), Fds: Directory.GetFiles($"/proc/{engine.Id}/fd").Length, Zombies: LastingZombies(engine.Id));
                 samples.Add(sample);
                 double cpuShare = (cpu - cpuBefore) / 1e7 / SampleSeconds;
@@ -137,12 +137,6 @@ public static class SoakBench
             catch (IOException) { }
         }
         return list;
-    }
-
-    private static long CpuNs(int pid)
-    {
-        try { return long.Parse(File.ReadAllText($"/proc/{pid}/schedstat").Split(' ')[0]); }
-        catch (IOException) { return 0; }
     }
 }
 

@@ -45,8 +45,7 @@ public static unsafe partial class Sys
     public static int ChangeSignalMask(ulong first64, bool block)
     {
         byte* set = stackalloc byte[SigsetSize];
-        if (Result(Libc.sigemptyset(set)) < 0) return -1;
-        *(ulong*)set = first64;
+        WriteSigset(set, first64);
         return Result(Libc.sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, set, null));
     }
 
@@ -54,10 +53,16 @@ public static unsafe partial class Sys
     public static int SignalFd(ulong first64)
     {
         byte* set = stackalloc byte[SigsetSize];
-        if (Result(Libc.sigemptyset(set)) < 0) return -1;
-        *(ulong*)set = first64;
+        WriteSigset(set, first64);
         int fd = Libc.signalfd(-1, set, O_NONBLOCK | O_CLOEXEC);
         return fd >= 0 ? fd : Fail(LastError);
+    }
+
+    /// <summary>A glibc sigset_t of <see cref="SigsetSize"/> bytes holding signals 1–64 (bit n-1 for signal n) and nothing above.</summary>
+    public static void WriteSigset(byte* set, ulong first64)
+    {
+        new Span<byte>(set, SigsetSize).Clear();
+        *(ulong*)set = first64;
     }
 
     /// <summary>sizeof(struct signalfd_siginfo), whose first u32 is ssi_signo.</summary>

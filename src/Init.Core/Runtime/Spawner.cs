@@ -102,9 +102,9 @@ public static unsafe class Spawner
 
         // Bits written directly: glibc's sigfillset/sigaddset skip its internal signals 32 and 33,
         // and its posix_spawn sets those to SIG_IGN in the child unless they are in the default set.
-        WriteSigset(mask, request.SignalMask.Bits);
+        Sys.WriteSigset(mask, request.SignalMask.Bits);
         if ((rc = Sys.SpawnAttrSetSigmask(attr, mask)) != 0) return rc;
-        WriteSigset(defaults, ~request.KeepIgnored.Bits);
+        Sys.WriteSigset(defaults, ~request.KeepIgnored.Bits);
         return Sys.SpawnAttrSetSigdefault(attr, defaults);
     }
 
@@ -164,11 +164,5 @@ public static unsafe class Spawner
             spare++;
         }
         return ordered;
-    }
-
-    private static void WriteSigset(byte* set, ulong first64)
-    {
-        new Span<byte>(set, SigsetSize).Clear();
-        *(ulong*)set = first64;
     }
 }
