@@ -39,7 +39,7 @@ public static partial class RunsvTable
         (Op.StopDependants, "dependants first", "beyond runsv: `d` to every service whose `dependencies.d` names this one, and wait (every event meanwhile is held back) until they are down, at most the dependants' grace; nothing without such services or with the StopDependants setting off"),
         (Op.Abort, "abort", "the down-signal (or the signal given) to the child (under the engine, the whole service) without the got-TERM flag: its exit is a death (backoff, restart limit)"),
         (Op.ArmAbortKill, "arm kill", $"KILL the child if it still runs `timeout-kill` ms from now ({ServiceProcess.AbortKillMs} ms without the file), unless a deadline is armed"),
-        (Op.NoteExit, "backoff, deaths", "with `restart-backoff`: an exit while wanted up, without TERM sent, after a run shorter than RESET doubles the restart delay (MIN at first, at most MAX); any other exit clears it. With `restart-limit` DEATHS WINDOW: such an exit is a death, and DEATHS of them within WINDOW ms make the service failed (want down; `u` clears it). Without the files, nothing"),
+        (Op.NoteExit, "backoff, deaths", "with `restart-policy`: such an exit (below) that the policy does not restart leaves the service wanted down. With `restart-backoff`: an exit while wanted up, without TERM sent, after a run shorter than RESET doubles the restart delay (MIN at first, at most MAX); any other exit clears it. With `restart-limit` DEATHS WINDOW: such an exit is a death, and DEATHS of them within WINDOW ms make the service failed (want down; `u` clears it). Without the files, nothing"),
     ];
 
     private static string Label(Op op) => Array.Find(Glossary, g => g.Op == op).Label ?? throw new ArgumentOutOfRangeException(nameof(op));

@@ -21,13 +21,14 @@ public readonly record struct RestartLimit(int Deaths, long WindowMs);
 /// of them gets <see cref="Runit"/>: exactly runsv's behaviour. Also s6-rc's <c>type</c>
 /// (<c>oneshot</c>: <c>up</c> and <c>down</c> instead of <c>run</c>), s6's <c>max-death-tally</c>
 /// (how many deaths are remembered), s6-rc's <c>timeout-up</c> (how long ./run may take to be ready),
-/// Init's <c>restart-limit</c> and <c>watchdog-timeout</c> (systemd's WatchdogSec, for sd_notify services).
+/// Init's <c>restart-limit</c>, <c>restart-policy</c> (systemd's Restart=, <see cref="RestartPolicy"/>) and
+/// <c>watchdog-timeout</c> (systemd's WatchdogSec, for sd_notify services).
 /// </summary>
 public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, long TimeoutFinishMs, Backoff? Backoff,
     RestartLimit? Limit = null, int DeathTally = ServicePolicy.DefaultDeathTally, bool Oneshot = false,
     long TimeoutUpMs = 0, long WatchdogMs = 0, bool StopDependants = true,
     long HealthIntervalMs = ServicePolicy.DefaultHealthIntervalMs, long HealthTimeoutMs = ServicePolicy.DefaultHealthTimeoutMs,
-    int HealthRetries = ServicePolicy.DefaultHealthRetries)
+    int HealthRetries = ServicePolicy.DefaultHealthRetries, RestartPolicy? Restart = null)
 {
     public static readonly ServicePolicy Runit = new(SIGTERM, 0, 0, null);
 
@@ -92,6 +93,11 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
             {
                 if (type == "oneshot") policy = policy with { Oneshot = true };
                 else if (type != "longrun") warn($"{TypeFile}: not longrun or oneshot: \"{Shown(type)}\": ignored, a longrun");
+            }
+            if (Line(RestartPolicy.File) is { } restart)
+            {
+                if (RestartPolicy.Parse(restart) is { } parsed) policy = policy with { Restart = parsed };
+                else warn($"{RestartPolicy.File}: not WHEN [success=LIST] [prevent=LIST] [force=LIST]: \"{Shown(restart)}\": ignored");
             }
             if (Line(DeathTallyFile) is { } tally)
             {
@@ -269,8 +275,16 @@ public readonly record struct ServicePolicy(int DownSignal, long TimeoutKillMs, 
         ("ALRM", SIGALRM), ("TERM", SIGTERM), ("CONT", SIGCONT), ("STOP", SIGSTOP), ("TSTP", SIGTSTP),
         ("TTIN", SIGTTIN), ("TTOU", SIGTTOU), ("WINCH", SIGWINCH), ("PWR", SIGPWR), ("URG", SIGURG), ("IO", SIGIO),
         ("XCPU", SIGXCPU), ("XFSZ", SIGXFSZ), ("VTALRM", SIGVTALRM), ("PROF", SIGPROF), ("SYS", SIGSYS),
-        ("ABRT", SIGABRT), ("PIPE", SIGPIPE),
+        ("ABRT", SIGABRT), ("PIPE", SIGPIPE), ("SEGV", SIGSEGV), ("BUS", SIGBUS), ("FPE", SIGFPE), ("ILL", SIGILL),
+        ("TRAP", SIGTRAP),
     ];
+
+    /// <summary>The name of signal <paramref name="signo"/> without SIG (TERM), or null for one without a name here.</summary>
+    public static string? SignalName(int signo)
+    {
+        foreach (var (name, number) in Signals) if (number == signo) return name;
+        return null;
+    }
 
     /// <summary>A signal as s6 reads <c>down-signal</c>: a name with or without <c>SIG</c> (HUP, SIGHUP), or its number.</summary>
     public static int? ParseSignal(string text)

@@ -116,6 +116,8 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     /// <summary>SIGKILL after a stop the supervisor started itself (timeout-up, watchdog) when there is no timeout-kill.</summary>
     public const long AbortKillMs = 5000;
     private long _exitedMs = long.MinValue / 2;
+    /// <summary>Why the running ./run will have ended if it ends now: on its own, unless the supervisor gave up on it.</summary>
+    private ExitCause _cause;
 
     /// <summary>The restart delay the backoff now applies (0: restart as runit, one second after the start).</summary>
     public long RestartDelayMs { get; private set; }
@@ -184,6 +186,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             {
                 _readyByMs = null;
                 actions.Report($"not {(actions.Policy.Oneshot ? "up" : "ready")} {actions.Policy.TimeoutUpMs} ms after its start (timeout-up): stopping it");
+                _cause = ExitCause.Timeout;
                 Execute(RunsvTable.OnNotUp, 0);
             }
             else actions.WakeAt(readyBy);
@@ -194,6 +197,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             {
                 _watchdogAtMs = null;
                 actions.Report($"no WATCHDOG=1 for {actions.Policy.WatchdogMs} ms (watchdog-timeout): aborting it");
+                _cause = ExitCause.Watchdog;
                 Execute(RunsvTable.OnWatchdog, 0);
             }
             else actions.WakeAt(watchdog);
@@ -278,6 +282,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     {
         if (Pid == 0 || State != RunState.Run || Busy) return;
         actions.Report(message);
+        _cause = ExitCause.Watchdog;
         Execute(RunsvTable.OnNotUp, 0);
     }
 
@@ -405,14 +410,20 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
     }
 
     /// <summary>
-    /// ./run exited: with a backoff, an exit nobody asked for (wanted up, no down-signal sent) after a
-    /// run shorter than its reset time doubles the delay (from its minimum, up to its maximum); a
-    /// longer run, or a stop that was asked for, clears it. Without one, nothing: runit's 1-second rule.
+    /// ./run exited: an exit nobody asked for (wanted up, no down-signal sent) that the restart-policy
+    /// does not restart leaves it wanted down. With a backoff, such an exit after a run shorter than
+    /// its reset time doubles the delay (from its minimum, up to its maximum); a longer run, or a stop
+    /// that was asked for, clears it. Without one, nothing: runit's 1-second rule.
     /// </summary>
     private void NoteExit()
     {
         bool unasked = Want == Want.Up && !TermSent;
         CountDeath(unasked);
+        if (unasked && Want == Want.Up && actions.Policy.Restart is { } restart && !restart.Restarts(_exitStatus, _cause))
+        {
+            Want = Want.Down;
+            actions.Report($"{WaitStatus.Describe(_exitStatus)}: not started again ({RestartPolicy.File}: {restart})");
+        }
         if (actions.Policy.Backoff is not { } backoff)
         {
             if (RestartDelayMs != 0) { RestartDelayMs = 0; actions.Publish(this); }
@@ -469,6 +480,7 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
             Since = Tai64N.Now();
             _startedMs = actions.Now;
             State = RunState.Run;
+            _cause = ExitCause.OnItsOwn;
         }
         Pid = pid;
         Paused = false;
