@@ -18,6 +18,9 @@ public static class NotifyMessage
 {
     public const int MaxStatusLength = 200;
 
+    /// <summary>The empty file in a service directory that gives its ./run a NOTIFY_SOCKET.</summary>
+    public const string SocketFile = "notify-socket";
+
     public static List<NotifyAssignment> Parse(ReadOnlySpan<byte> datagram)
     {
         var assignments = new List<NotifyAssignment>();

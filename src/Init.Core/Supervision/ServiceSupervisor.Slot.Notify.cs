@@ -18,7 +18,7 @@ public sealed partial class ServiceSupervisor
     /// </summary>
     private sealed partial class Slot
     {
-        public const string NotifySocketFile = "notify-socket";
+        public const string NotifySocketFile = NotifyMessage.SocketFile;
         private const int MaxDatagram = 4096;
         private static int s_sockets;
 

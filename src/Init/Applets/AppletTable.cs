@@ -26,6 +26,7 @@ public static partial class AppletTable
         new("chpst", Chpst.ChpstApplet.Run, "run a program with a changed process state (runit's chpst)", Aliases: ["envdir", "setuidgid", "envuidgid", "pgrphack", "setlock", "softlimit"]),
         new("container", Container.ContainerApplet.Run, "container entrypoint for one child: init [-s -g -e CODE …] -- cmd (tini, dumb-init)", AnswersVersion: false, Aliases: ["tini", "dumb-init"]),
         new("analyze", Analyze.AnalyzeApplet.Run, "init analyze [blame | critical-chain | plot]: this boot's timeline: blame, the critical chain, an SVG picture", Linked: false),
+        new("import", Import.ImportApplet.Run, "init import [-n] FILE DIR: a systemd unit or a supervisord program made a service directory", Linked: false),
         new("health", Health.HealthApplet.Run, "init health [SERVICE...]: exit 0 when every service is up, ready, healthy and logging (a container's probe)", Linked: false),
         new(ListenPid.ListenPidApplet.Name, ListenPid.ListenPidApplet.Run, "exec a program with LISTEN_PID set to its pid (a supervisor's way to ./run with held sockets)", AnswersVersion: false, Internal: true),
     ];

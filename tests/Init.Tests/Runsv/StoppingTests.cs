@@ -17,7 +17,16 @@ public class StoppingTests
     private static string Runsv(string which) => which == Ours ? Binary.Applet("runsv") : which;
 
     /// <summary>Ignores TERM, noting when it came; only KILL ends it.</summary>
-    private const string IgnoresTerm = "trap 'date +%s.%N >../term' TERM\nwhile :; do sleep 0.1; done\n";
+    /// <summary>Ignores TERM once it says so in ../trapped: a TERM sent before the trap is set would end the shell.</summary>
+    private const string IgnoresTerm = "trap 'date +%s.%N >../term' TERM\n: >../trapped\nwhile :; do sleep 0.1; done\n";
+
+    /// <summary>The service is up and its trap set (<see cref="IgnoresTerm"/>).</summary>
+    private static int WaitTrapping(Supervised supervised, TempDirectory temp)
+    {
+        int pid = supervised.WaitRunning().Pid;
+        Assert.That(Run.Until(() => File.Exists(temp["trapped"]), 10_000), Is.True, "./run never set its trap");
+        return pid;
+    }
 
     private static double Seconds(Tai64N t) => t.UnixSeconds + t.Nanoseconds / 1e9;
     private static double ReadTime(string file) => double.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture);
@@ -29,7 +38,7 @@ public class StoppingTests
         temp.Script("svc/run", IgnoresTerm);
         temp.Write("svc/timeout-kill", "2000\n");
         using var supervised = new Supervised(temp["svc"], Runsv(runsv));
-        supervised.WaitRunning();
+        WaitTrapping(supervised, temp);
 
         supervised.Control("d");
 
@@ -46,7 +55,7 @@ public class StoppingTests
         using var temp = new TempDirectory();
         temp.Script("svc/run", IgnoresTerm);
         using var supervised = new Supervised(temp["svc"], Runsv(runsv), environment: new Dictionary<string, string?> { ["INIT_TIMEOUTKILLMS"] = "2000" });
-        supervised.WaitRunning();
+        WaitTrapping(supervised, temp);
 
         supervised.Control("d");
 
@@ -62,7 +71,7 @@ public class StoppingTests
         using var temp = new TempDirectory();
         temp.Script("svc/run", IgnoresTerm);
         using var supervised = new Supervised(temp["svc"], Runsv(runsv));
-        int pid = supervised.WaitRunning().Pid;
+        int pid = WaitTrapping(supervised, temp);
 
         supervised.Control("d");
 

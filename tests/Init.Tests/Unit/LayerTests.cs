@@ -11,7 +11,7 @@ namespace Init.Tests.Unit;
 public class LayerTests
 {
     private static readonly string[] Everything =
-        ["Init.Interop", "Init.Runtime", "Init.Supervision", "Init.Control", "Init.Logging", "Init.Boot", "Init.Container", "Init.Configuration", "Init.Accounts", "Init.Timeline"];
+        ["Init.Interop", "Init.Runtime", "Init.Supervision", "Init.Control", "Init.Logging", "Init.Boot", "Init.Container", "Init.Configuration", "Init.Accounts", "Init.Timeline", "Init.Import"];
 
     [TestCase("Init.Interop")]
     [TestCase("Init.Runtime", "Init.Interop")]
@@ -21,6 +21,7 @@ public class LayerTests
     [TestCase("Init.Logging", "Init.Interop", "Init.Runtime")]
     [TestCase("Init.Accounts", "Init.Interop", "Init.Runtime")]
     [TestCase("Init.Configuration")]
+    [TestCase("Init.Import", "Init.Interop", "Init.Runtime", "Init.Supervision")]
     [MaxTime(10_000)]
     public void A_layer_references_only_the_layers_below_it(string layer, params string[] allowed)
     {

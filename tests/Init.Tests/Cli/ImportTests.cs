@@ -1,0 +1,104 @@
+using System.Text.RegularExpressions;
+using Init.Tests.Support;
+
+namespace Init.Tests.Cli;
+
+/// <summary>
+/// <c>init import</c> on the units Debian's packages ship (installed by .ci/setup, never started by
+/// their maintainer scripts): each becomes a service directory, starts under Init's runsvdir in a
+/// PID, network and mount namespace of its own (loopback up, a fresh /run), answers as the daemon
+/// should, and stops leaving nothing behind.
+/// </summary>
+[TestFixture, NonParallelizable]
+public sealed class ImportTests
+{
+    /// <summary>Run inside the namespaces: starts runsvdir on SVDIR, then NAME, checks it, stops it; prints what it saw as KEY: value lines.</summary>
+    private const string Harness = """
+        #!/bin/bash
+        init=$1 svdir=$2 name=$3 check=$4
+        ip link set lo up || exit 1
+        mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/lock || exit 1
+        "$init" runsvdir "$svdir" >"$svdir/../runsvdir.log" 2>&1 &
+        for i in $(seq 1 100); do [ -p "$svdir/$name/supervise/ok" ] && break; sleep 0.1; done
+        echo "start: $("$init" sv -w 60 start "$svdir/$name")"
+        pid=$(cat "$svdir/$name/supervise/pid")
+        for i in $(seq 1 50); do bash -c "$check" >/tmp/answer.$$ 2>&1 && break; sleep 0.2; done
+        echo "answer: $(head -c 200 /tmp/answer.$$ | tr -d '\r\n\0')"; rm -f /tmp/answer.$$
+        sleep 1
+        echo "still: $("$init" sv status "$svdir/$name")"
+        echo "same pid: $([ "$(cat "$svdir/$name/supervise/pid")" = "$pid" ] && echo yes || echo no)"
+        echo "down: $("$init" sv -w 60 down "$svdir/$name")"
+        # Every process of the service gone (the forking wrapper's last sleep may take a second).
+        for i in $(seq 1 30); do
+            ps -e -o pid=,args= >/tmp/ps.$$
+            left=$(grep -v -e ' ps -e' -e runsvdir -e harness -e 'sleep 0.2' /tmp/ps.$$ | tr '\n' ';')
+            [ -z "$left" ] && break; sleep 0.2
+        done
+        echo "left: $left"
+        rm -f /tmp/ps.$$
+        """;
+
+    /// <summary>The units, each with a command that shows the daemon answering, and what that answer starts with.</summary>
+    private static readonly object[] Units =
+    [
+        new object[] { "ssh", "exec 3<>/dev/tcp/127.0.0.1/22 && head -c 8 <&3", "SSH-2.0-" },
+        new object[] { "cron", "pgrep -x cron >/dev/null && echo cron", "cron" },
+        new object[] { "nginx", Http, "HTTP/1.1 200" },
+        new object[] { "lighttpd", Http, "HTTP/1.0 200" },
+        new object[] { "apache2", Http, "HTTP/1.1 200" },
+        new object[] { "redis-server", "exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\\r\\n' >&3 && head -c 5 <&3", "+PONG" },
+        new object[] { "memcached", "exec 3<>/dev/tcp/127.0.0.1/11211 && printf 'version\\r\\n' >&3 && head -c 7 <&3", "VERSION" },
+        new object[] { "vsftpd", "exec 3<>/dev/tcp/127.0.0.1/21 && head -c 3 <&3", "220" },
+        new object[] { "dnsmasq", "exec 3<>/dev/tcp/127.0.0.1/53 && echo dns", "dns" },
+        new object[] { "unbound", "exec 3<>/dev/tcp/127.0.0.1/53 && echo dns", "dns" },
+        new object[] { "nftables", "nft list tables", "table inet filter" },
+    ];
+
+    private const string Http = "exec 3<>/dev/tcp/127.0.0.1/80 && printf 'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -c 12 <&3";
+
+    /// <summary>Every line import prints names its source line (or the file) and says what became of the directive.</summary>
+    private static readonly Regex NoteLine = new(@"^(\S+?)(:\d+)?: .*(not translated|approximated|ignored)|^init import: \S+: \d+ files, \d+ directives");
+
+    [TestCaseSource(nameof(Units)), CancelAfter(150_000)]
+    public void A_Debian_unit_imported_starts_under_Init_answers_and_stops_clean(string unit, string check, string answer)
+    {
+        string file = $"/lib/systemd/system/{unit}.service";
+        Requires.Installed(file);
+        Requires.PidNamespaces();
+        Requires.Root("a daemon's own user, ports and /run");
+        using var dir = new TempDirectory();
+        string service = dir[$"sv/{unit}"];
+
+        var import = Run.Command(Binary.Init, "import", file, service);
+        Assert.That(import.ExitCode, Is.Zero, import.ToString());
+        Assert.That(import.Stdout.TrimEnd('\n').Split('\n'), Has.All.Match(NoteLine.ToString()), import.Stdout);
+        Assert.That(File.Exists(Path.Combine(service, unit == "nftables" ? "up" : "run")), Is.True);
+
+        string harness = dir.Script("harness", Harness);
+        var result = Run.Command("unshare", ["--fork", "--pid", "--mount-proc", "--net", "--mount", harness, Binary.Init, dir["sv"], unit, check], timeoutMs: 140_000);
+        var seen = result.Stdout.Split('\n').Where(l => l.Contains(": ")).ToDictionary(l => l[..l.IndexOf(": ")], l => l[(l.IndexOf(": ") + 2)..]);
+        string log = File.Exists(dir["runsvdir.log"]) ? File.ReadAllText(dir["runsvdir.log"]) : "";
+        string context = $"{result}\n--- runsvdir\n{log}";
+
+        Assert.That(seen.GetValueOrDefault("start"), Does.StartWith("ok: run: "), context);
+        Assert.That(seen.GetValueOrDefault("answer"), Does.StartWith(answer).Or.Contain(answer), context);
+        Assert.That(seen.GetValueOrDefault("still"), Does.StartWith("run: "), context);
+        if (unit != "nftables") Assert.That(seen.GetValueOrDefault("same pid"), Is.EqualTo("yes"), "restarted meanwhile: " + context);
+        Assert.That(seen.GetValueOrDefault("down"), Does.StartWith("ok: down: "), context);
+        Assert.That(seen.GetValueOrDefault("left"), Is.Empty, "processes of the service left after sv down: " + context);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public void The_directives_with_no_equivalent_are_each_named_with_their_line()
+    {
+        string file = "/lib/systemd/system/ssh.service";
+        Requires.Installed(file);
+        using var dir = new TempDirectory();
+        var import = Run.Command(Binary.Init, "import", "-n", file, dir["ssh"]);
+        Assert.That(import.ExitCode, Is.Zero, import.ToString());
+        int line = Array.FindIndex(File.ReadAllLines(file), l => l.StartsWith("KillMode=")) + 1;
+        Assert.That(import.Stdout, Does.Contain($"{file}:{line}: KillMode=process: not translated: "));
+        Assert.That(import.Stdout, Does.Contain("==> " + dir["ssh"] + "/restart-policy <==\non-failure prevent=255\n"));
+        Assert.That(Directory.Exists(dir["ssh"]), Is.False, "-n writes nothing");
+    }
+}
