@@ -14,6 +14,8 @@ public sealed class SupervisordConfig
     }
 
     public List<Entry> Entries { get; } = [];
+    /// <summary>Every [section] header, in order: its name, file and line.</summary>
+    public List<(string Name, string Source, int Line)> Sections { get; } = [];
     public List<string> Problems { get; } = [];
 
     /// <summary>Reads <paramref name="text"/> (from <paramref name="source"/>) and what it includes; <paramref name="read"/> gives a file's text, or null.</summary>
@@ -44,7 +46,7 @@ public sealed class SupervisordConfig
             }
             if (line[0] == '[')
             {
-                if (line[^1] == ']' && line.Length > 2) section = line[1..^1].Trim();
+                if (line[^1] == ']' && line.Length > 2) Sections.Add((section = line[1..^1].Trim(), source, i + 1));
                 else Problems.Add($"{source}:{i + 1}: not a [section]: \"{line}\": ignored");
                 last = null;
                 continue;

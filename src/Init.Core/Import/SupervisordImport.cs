@@ -47,17 +47,15 @@ public static class SupervisordImport
 
     private static void NoteOtherSections(ServiceDraft draft, SupervisordConfig config, string? program)
     {
-        foreach (var section in config.Entries.GroupBy(e => (e.Section, e.Source)))
+        foreach (var (name, file, line) in config.Sections)
         {
-            string name = section.Key.Section;
-            var first = section.First();
             string? why = name.StartsWith("program:", StringComparison.Ordinal) ? null
                 : name == "include" ? null
                 : name.StartsWith("group:", StringComparison.Ordinal) ? "a group: Init starts and stops services one by one (sv takes several names)"
                 : name.StartsWith("eventlistener:", StringComparison.Ordinal) ? "an event listener: Init sends no supervisord events"
                 : name.StartsWith("fcgi-program:", StringComparison.Ordinal) ? "a FastCGI program: hold its socket with a listen file and import it as a program"
                 : "supervisord's own settings, not a program";
-            if (why is not null) draft.Note($"{first.Source}:{first.Line}: [{name}]: not translated: {why}");
+            if (why is not null) draft.Note($"{file}:{line}: [{name}]: not translated: {why}", line);
         }
     }
 
@@ -124,7 +122,7 @@ public static class SupervisordImport
     {
         error = null;
         var values = new Values(entries, name, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "/");
-        void Note(SupervisordConfig.Entry entry, string text) => draft.Note($"{entry.Source}:{entry.Line}: {entry}: {text}");
+        void Note(SupervisordConfig.Entry entry, string text) => draft.Note($"{entry.Source}:{entry.Line}: {entry}: {text}", entry.Line);
 
         var commandEntry = values.Take("command");
         if (commandEntry is null) { error = $"[program:{name}] has no command"; return false; }
@@ -133,8 +131,11 @@ public static class SupervisordImport
 
         var run = new StringBuilder("#!/bin/sh\n");
         run.Append($"# {name}: [program:{name}] of {source}, made by `init import`.\n");
-        if (words.Any(w => w.Parts.Any(p => p.Kind != WordPart.Kinds.Literal))) run.Append("set -f\n");
+        bool variables = words.Any(w => w.Parts.Any(p => p.Kind != WordPart.Kinds.Literal));
+        if (variables) run.Append("set -f\n");
         Streams(draft, values, run, name);
+        // %(ENV_X)s is the supervisor's X, as supervisord expands it: taken before environment= is set.
+        if (variables) run.Append("set -- ").Append(string.Join(' ', words.Select(w => w.Render()))).Append('\n');
         if (values.Take("environment") is { } environment)
         {
             foreach (var (key, value) in Assignments(environment.Value))
@@ -156,7 +157,7 @@ public static class SupervisordImport
             else Note(directory, "not translated: an expansion Init does not know");
         }
         string chpst = values.Take("user") is { } user && values.Literal(user.Value) is { } account ? $"chpst -u {Shell.Quote(account)} " : "";
-        run.Append("exec ").Append(chpst).Append(string.Join(' ', words.Select(w => w.Render()))).Append('\n');
+        run.Append("exec ").Append(chpst).Append(variables ? "\"$@\"" : string.Join(' ', words.Select(w => w.Render()))).Append('\n');
         draft.Script("run", run.ToString());
 
         if (values.Take("autostart") is { } autostart)
@@ -245,9 +246,9 @@ public static class SupervisordImport
                 $"mkdir -p {Shell.Quote(directory)} || exit 1\n" +
                 $"printf 's{Math.Max(4096, size)}\\nn{Math.Max(2, int.Parse(count, CultureInfo.InvariantCulture))}\\n' >{Shell.Quote(directory + "/config")}\n" +
                 $"exec svlogd -tt {Shell.Quote(directory)}\n");
-            draft.Note($"{stdout!.Source}:{stdout.Line}: {stdout}: approximated: the lines go to svlogd's {directory}/current, rotated there");
+            draft.Note($"{stdout!.Source}:{stdout.Line}: {stdout}: approximated: the lines go to svlogd's {directory}/current, rotated there", stdout.Line);
         }
-        else if (stdout is not null && logFile is null) draft.Note($"{stdout.Source}:{stdout.Line}: {stdout}: not translated: an expansion Init does not know");
+        else if (stdout is not null && logFile is null) draft.Note($"{stdout.Source}:{stdout.Line}: {stdout}: not translated: an expansion Init does not know", stdout.Line);
 
         bool joined = redirect is not null && Boolean(redirect.Value) == true;
         string? errorFile = stderr is null ? null : values.Literal(stderr.Value);
@@ -256,7 +257,7 @@ public static class SupervisordImport
         else
         {
             run.Append($"exec 2>>{Shell.Quote(errorFile)}\n");
-            draft.Note($"{stderr!.Source}:{stderr.Line}: {stderr}: approximated: appended to, never rotated");
+            draft.Note($"{stderr!.Source}:{stderr.Line}: {stderr}: approximated: appended to, never rotated", stderr.Line);
         }
         if (!joined && stderr is null && redirect is null)
             draft.Note($"{name}: redirect_stderr=false (the default): approximated: stderr joins stdout in the service's log");

@@ -88,6 +88,81 @@ public sealed class ImportTests
         Assert.That(seen.GetValueOrDefault("left"), Is.Empty, "processes of the service left after sv down: " + context);
     }
 
+    private const string SupervisordConfig = """
+        [supervisord]
+        nodaemon=true
+
+        [program:web]
+        command=/usr/bin/python3 -m http.server 8081 --bind 127.0.0.1 --directory "%(here)s"
+        environment=GREETING="hello, world",PYTHONUNBUFFERED="1"
+        stopsignal=INT
+        stopwaitsecs=5
+        redirect_stderr=true
+
+        [program:once]
+        command=/bin/sh -c 'echo "$GREETING from %(program_name)s"; exit 0'
+        environment=GREETING="hello, world"
+        autorestart=unexpected
+        startsecs=0
+
+        [program:manual]
+        command=/bin/sleep 1000
+        autostart=false
+        priority=10
+
+        [group:all]
+        programs=web,once,manual
+        """;
+
+    /// <summary>Run inside the namespaces: the three programs under runsvdir, what each did, as KEY: value lines.</summary>
+    private const string SupervisordHarness = """
+        #!/bin/bash
+        init=$1 svdir=$2
+        ip link set lo up || exit 1
+        "$init" runsvdir "$svdir" >"$svdir/../runsvdir.log" 2>&1 &
+        for s in web once manual; do for i in $(seq 1 100); do [ -p "$svdir/$s/supervise/ok" ] && break; sleep 0.1; done; done
+        echo "web: $("$init" sv -w 30 start "$svdir/web")"
+        for i in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/8081 && printf 'GET /supervisord.conf HTTP/1.0\r\n\r\n' >&3 && cat <&3) >/tmp/answer.$$ 2>/dev/null && break; sleep 0.2; done
+        echo "answer: $(head -1 /tmp/answer.$$ | tr -d '\r')"; rm -f /tmp/answer.$$
+        sleep 2
+        echo "once: $("$init" sv status "$svdir/once")"
+        echo "manual: $("$init" sv status "$svdir/manual")"
+        echo "manual started: $("$init" sv -w 10 start "$svdir/manual")"
+        echo "down: $("$init" sv -w 30 down "$svdir/web" "$svdir/manual" | tr '\n' ';')"
+        """;
+
+    [Test, CancelAfter(90_000)]
+    public void A_supervisord_config_becomes_one_service_each_that_runs_as_supervisord_ran_it()
+    {
+        Requires.PidNamespaces();
+        Requires.Installed("/usr/bin/python3");
+        using var dir = new TempDirectory();
+        string config = dir.Write("supervisord.conf", SupervisordConfig);
+
+        var import = Run.Command(Binary.Init, "import", config, dir["sv"]);
+        Assert.That(import.ExitCode, Is.Zero, import.ToString());
+        Assert.That(import.Stdout, Does.Contain(":20: priority=10: not translated: ").And.Contain(":22: [group:all]: not translated: ")
+            .And.Contain(":1: [supervisord]: not translated: "), import.Stdout);
+        Assert.That(File.ReadAllText(dir["sv/web/down-signal"]), Is.EqualTo("INT\n"));
+        Assert.That(File.ReadAllText(dir["sv/web/timeout-kill"]), Is.EqualTo("5000\n"));
+        Assert.That(File.Exists(dir["sv/manual/down"]), Is.True, "autostart=false");
+
+        string harness = dir.Script("harness", SupervisordHarness);
+        var result = Run.Command("unshare", ["--fork", "--pid", "--mount-proc", "--net", harness, Binary.Init, dir["sv"]], timeoutMs: 80_000);
+        var seen = result.Stdout.Split('\n').Where(l => l.Contains(": ")).ToDictionary(l => l[..l.IndexOf(": ")], l => l[(l.IndexOf(": ") + 2)..]);
+        string log = File.ReadAllText(dir["runsvdir.log"]);
+        string context = $"{result}\n--- runsvdir\n{log}";
+
+        Assert.That(seen.GetValueOrDefault("web"), Does.StartWith("ok: run: "), context);
+        Assert.That(seen.GetValueOrDefault("answer"), Does.StartWith("HTTP/1.0 200"), "%(here)s is the config's directory: " + context);
+        Assert.That(log, Does.Contain("hello, world from once"), "environment= and %(program_name)s: " + context);
+        Assert.That(seen.GetValueOrDefault("once"), Does.StartWith("down: "), "autorestart=unexpected: an expected exit is not restarted: " + context);
+        Assert.That(log, Does.Contain("exit 0: not started again"), context);
+        Assert.That(seen.GetValueOrDefault("manual"), Does.StartWith("down: ").And.Not.Contain("normally up"), "autostart=false: down by its down file: " + context);
+        Assert.That(seen.GetValueOrDefault("manual started"), Does.StartWith("ok: run: "), context);
+        Assert.That(seen.GetValueOrDefault("down"), Does.Contain("ok: down: " + dir["sv/web"]).And.Contain("ok: down: " + dir["sv/manual"]), context);
+    }
+
     [Test, CancelAfter(20_000)]
     public void The_directives_with_no_equivalent_are_each_named_with_their_line()
     {
