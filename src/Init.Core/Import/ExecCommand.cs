@@ -55,6 +55,7 @@ public sealed record ExecCommand(string Prefixes, IReadOnlyList<ShellWord> Words
         var literal = new StringBuilder();
         void Flush() { if (literal.Length > 0) { parts.Add(WordPart.Literal(literal.ToString())); literal.Clear(); } }
         char quote = '\0';
+        bool literalDollar = false;   // a $ from $$ or \$: never a variable
         for (; i < value.Length; i++)
         {
             char c = value[i];
@@ -65,6 +66,7 @@ public sealed record ExecCommand(string Prefixes, IReadOnlyList<ShellWord> Words
             {
                 if (++i == value.Length) { error = "a backslash at the end"; return null; }
                 if (Escape(value, ref i) is not { } escaped) { error = $"an unknown escape \\{value[i]}"; return null; }
+                literalDollar |= escaped == "$";
                 literal.Append(escaped);
                 continue;
             }
@@ -79,7 +81,7 @@ public sealed record ExecCommand(string Prefixes, IReadOnlyList<ShellWord> Words
             }
             if (c == '$' && expand && i + 1 < value.Length)
             {
-                if (value[i + 1] == '$') { literal.Append('$'); i++; continue; }
+                if (value[i + 1] == '$') { literal.Append('$'); literalDollar = true; i++; continue; }
                 if (value[i + 1] == '{')
                 {
                     int close = value.IndexOf('}', i + 2);
@@ -97,7 +99,7 @@ public sealed record ExecCommand(string Prefixes, IReadOnlyList<ShellWord> Words
         if (quote != '\0') { error = $"an unclosed {quote}"; return null; }
         Flush();
         // $NAME as a word of its own (quoted or not: systemd substitutes after splitting): split at whitespace.
-        if (expand && parts is [{ Kind: WordPart.Kinds.Literal } only] && only.Text.Length > 1 && only.Text[0] == '$'
+        if (expand && !literalDollar && parts is [{ Kind: WordPart.Kinds.Literal } only] && only.Text.Length > 1 && only.Text[0] == '$'
             && Shell.IsName(only.Text.AsSpan(1)))
             return new ShellWord([new WordPart(only.Text[1..], WordPart.Kinds.SplitVariable)]);
         return new ShellWord(parts);

@@ -44,7 +44,7 @@ public sealed class UnitFile
             {
                 string next = lines[++i].Trim();
                 if (next.Length > 0 && next[0] is '#' or ';') continue;
-                line = line[..^1] + " " + next;
+                line = line[..^1].TrimEnd() + " " + next;
             }
             if (line.EndsWith('\\')) line = line[..^1];
             int equals = line.IndexOf('=');

@@ -87,18 +87,22 @@ public sealed partial class UnitImport
             else _draft.Note($"{_source}: restart-policy \"{line}\": not translated: longer than the 64 bytes a policy file may hold; shorten its lists");
         }
 
+        var maxDelay = Take("Service", "RestartMaxDelaySec");
+        var steps = Take("Service", "RestartSteps");
         if (Take("Service", "RestartSec") is { } delay && TimeoutMs(delay) is { } delayMs && delayMs > 0 && policy.When != RestartWhen.Never)
         {
             long maxMs = delayMs;
-            if (Take("Service", "RestartMaxDelaySec") is { } max && TimeoutMs(max) is { } m && m > delayMs) maxMs = m;
-            if (Take("Service", "RestartSteps") is { } steps) Approximate(steps, "the delay doubles from RestartSec= up to RestartMaxDelaySec=");
+            if (maxDelay is not null && TimeoutMs(maxDelay) is { } m && m > delayMs) maxMs = m;
+            if (steps is not null) Approximate(steps, "the delay doubles from RestartSec= up to RestartMaxDelaySec=");
             // Every restart waits (RESET never reached), as systemd's RestartSec= applies to each.
             _draft.Add(ServicePolicy.BackoffFile, $"{delayMs} {maxMs} {ServicePolicy.MaxMs}\n");
         }
 
-        if (policy.When == RestartWhen.Never) return;
-        var burst = Take("Unit", "StartLimitBurst") ?? Take("Service", "StartLimitBurst");
-        var interval = Take("Unit", "StartLimitIntervalSec") ?? Take("Service", "StartLimitInterval") ?? Take("Unit", "StartLimitInterval");
+        // [Unit]'s since systemd 230, still read in [Service] (StartLimitInterval= the older name).
+        UnitEntry? Either(params string[] keys) =>
+            keys.SelectMany(key => new[] { Take("Service", key), Take("Unit", key) }).ToList().LastOrDefault(e => e is not null);
+        var burst = Either("StartLimitBurst");
+        var interval = Either("StartLimitInterval", "StartLimitIntervalSec");
         int deaths = SystemdStartLimitBurst;
         long windowMs = SystemdStartLimitIntervalMs;
         if (burst is not null)
@@ -108,8 +112,9 @@ public sealed partial class UnitImport
         }
         if (interval is not null && SystemdValues.TimeSpanMs(interval.Value) is { } window) windowMs = window is SystemdValues.Infinity or 0 ? 0 : window;
         else if (interval is not null) Skip(interval, "not a time span");
-        if (windowMs > 0) _draft.Add(ServicePolicy.RestartLimitFile, $"{deaths} {windowMs}\n");
-        if (Take("Unit", "StartLimitAction") is { } action && action.Value != "none") Skip(action, "a failed service stays down; nothing else is done");
+        // systemd's limit applies to restarts: a service never restarted needs none.
+        if (windowMs > 0 && policy.When != RestartWhen.Never) _draft.Add(ServicePolicy.RestartLimitFile, $"{deaths} {windowMs}\n");
+        if (Either("StartLimitAction") is { } action && action.Value != "none") Skip(action, "a failed service stays down; nothing else is done");
     }
 
     /// <summary>SuccessExitStatus=-style lists: exit codes and signal names, as exit codes and -signal numbers.</summary>

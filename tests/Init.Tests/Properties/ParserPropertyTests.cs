@@ -292,4 +292,46 @@ public class ParserPropertyTests
         }, iter: Many);
         Reliability.Record("bad input", "sd_notify datagrams: random bytes biased to its keys, generated assignments", Many * 2, "assignments read back in order; STATUS= bounded and printable; nothing throws");
     }
+
+    [Test, MaxTime(30_000)]
+    public void Import_of_any_unit_or_supervisord_text_never_throws_and_every_script_quotes_what_it_was_given()
+    {
+        // Unit syntax and sh's special characters, so that sections, keys, prefixes, quotes, escapes,
+        // specifiers and variables all come up.
+        var unitLines = Gen.OneOf(
+            Gen.Const("[Service]"), Gen.Const("[Unit]"), Gen.Const("[Install]"), Gen.Const("[Socket]"),
+            TextOf("ExecStartPreopTyUsrGupWkDiyEnvironmentFileRestartSecKillSignalLimitNOFILEMemoryMaxCPUQuota", 16)
+                .Select(k => k.Length == 0 ? "ExecStart" : k)
+                .SelectMany(k => TextOf("-@+!:/ab $%{}\\\"';&|`\n=0-9infty", 40).Select(v => k + "=" + v)),
+            Gen.Const("ExecStart=/bin/echo 'it''s' \"$HOME\" ${X} %n %i %% \\x41"),
+            Gen.Const("Type=forking"), Gen.Const("Type=oneshot"), Gen.Const("Type=notify"), Gen.Const("PIDFile=/run/x.pid"));
+        using var scripts = new TempDirectory();
+        int written = 0;
+        unitLines.Array[0, 20].Sample(lines =>
+        {
+            string text = string.Join('\n', lines);
+            var draft = Init.Import.UnitImport.Convert(text, "x.service", "x.service", "x", out string? error);
+            // Converted or refused with a reason, never both, never neither.
+            if (draft is null) return error is not null;
+            foreach (var (path, (content, executable)) in draft.Files)
+                if (executable && written < 500) File.WriteAllText(scripts[$"{written++}-{path.Replace('/', '-')}"], content);
+            return error is null && (draft.Files.ContainsKey("run") || draft.Files.ContainsKey("up"));
+        }, iter: Many / 5);
+        // Whatever the unit said, the scripts made of it are sh that parses: every word was quoted.
+        var syntax = Run.Shell("for f in *; do sh -n \"$f\" 2>&1 || echo \"in $f\"; done", scripts.Path, timeoutMs: 60_000);
+        Assert.That(syntax.Stdout, Is.Empty, syntax.ToString());
+        Assert.That(written, Is.GreaterThan(50), "the generator must reach converted units");
+        var programLines = Gen.OneOf(
+            Gen.Const("[program:a]"), Gen.Const("[program:b]"), Gen.Const("[supervisord]"), Gen.Const("[group:g]"),
+            TextOf("commandirectoryuseenvironmentautostartrestartexitcodesstopsignal_", 14)
+                .SelectMany(k => TextOf("%()sENV_HOMEab \"',=0-9\\", 40).Select(v => k + "=" + v)),
+            Gen.Const("command=/bin/sh -c \"echo '%(program_name)s' $X\""), Gen.Const("  continued"));
+        programLines.Array[0, 20].Sample(lines =>
+        {
+            string text = string.Join('\n', lines);
+            var drafts = Init.Import.SupervisordImport.Convert(text, "/nonexistent/supervisord.conf", null, out string? error);
+            return (drafts is null) != (error is null);
+        }, iter: Many / 5);
+        Reliability.Record("bad input", "init import: generated units and supervisord configs (prefixes, quotes, escapes, specifiers, variables)", Many * 2 / 5, "converted or refused with a reason; nothing throws");
+    }
 }

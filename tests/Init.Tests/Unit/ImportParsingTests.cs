@@ -1,0 +1,190 @@
+using Init.Import;
+
+namespace Init.Tests.Unit;
+
+/// <summary>systemd's and supervisord's syntax as <c>init import</c> reads it, and what the scripts make of it.</summary>
+public class ImportParsingTests
+{
+    private static WordPart? NoSpecifier(char c) => c == 'n' ? WordPart.Literal("web.service") : null;
+
+    [TestCase("/usr/sbin/sshd -D $SSHD_OPTS", "/usr/sbin/sshd -D ${SSHD_OPTS}")]
+    [TestCase("/bin/echo \"a b\" 'c d' e\\ f", "/bin/echo 'a b' 'c d' 'e f'")]
+    [TestCase("/bin/echo ${A}x \"${B} c\"", "/bin/echo \"${A}\"x \"${B}\"' c'")]
+    [TestCase("/bin/echo $$HOME it\\'s %n 100%%", "/bin/echo '$HOME' 'it'\\''s' web.service 100%")]
+    [TestCase(":/bin/echo $HOME ${X}", "/bin/echo '$HOME' '${X}'")]
+    [TestCase("/bin/echo \\x41\\t\\101", "/bin/echo 'A\tA'")]
+    public void A_command_line_becomes_the_words_sh_will_pass(string line, string rendered)
+    {
+        var command = ExecCommand.Parse(line, NoSpecifier, out string? error);
+        Assert.That(error, Is.Null);
+        Assert.That(string.Join(' ', command!.Arguments.Select(w => w.Render())), Is.EqualTo(rendered));
+    }
+
+    [TestCase("-/bin/true", true, false, false)]
+    [TestCase("@/bin/sleep sleeper 5", false, true, false)]
+    [TestCase("+/bin/true", false, false, true)]
+    [TestCase("!/usr/sbin/chronyd", false, false, true)]
+    [TestCase("-!/bin/true", true, false, true)]
+    public void Prefixes_are_read(string line, bool ignoresFailure, bool argvZero, bool asRoot)
+    {
+        var command = ExecCommand.Parse(line, NoSpecifier, out _)!;
+        Assert.That((command.IgnoresFailure, command.SetsArgvZero, command.RunsAsRoot), Is.EqualTo((ignoresFailure, argvZero, asRoot)));
+        if (argvZero) Assert.That((command.ArgvZero!.LiteralText, string.Join(' ', command.Arguments.Select(w => w.LiteralText))), Is.EqualTo(("sleeper", "/bin/sleep 5")));
+    }
+
+    [TestCase("/bin/echo 'open", "an unclosed '")]
+    [TestCase("/bin/a ; /bin/b", "several commands on one line (;): give each its own line")]
+    [TestCase("/bin/echo %Z", "the specifier %Z, which Init does not know")]
+    [TestCase("-", "no command")]
+    [TestCase("/bin/echo \\q", "an unknown escape \\q")]
+    public void A_line_that_is_no_command_says_why(string line, string why)
+    {
+        Assert.That(ExecCommand.Parse(line, NoSpecifier, out string? error), Is.Null);
+        Assert.That(error, Is.EqualTo(why));
+    }
+
+    [TestCase("90", 90_000L), TestCase("5s", 5_000L), TestCase("1min 30s", 90_000L), TestCase("100ms", 100L), TestCase("2h", 7_200_000L),
+     TestCase("1.5s", 1_500L), TestCase("infinity", -1L), TestCase("10us", 1L), TestCase("5 min", 300_000L)]
+    public void Time_spans_are_read_in_milliseconds(string text, long ms) => Assert.That(SystemdValues.TimeSpanMs(text), Is.EqualTo(ms));
+
+    [TestCase(""), TestCase("soon"), TestCase("5 parsecs"), TestCase("-5s")]
+    public void What_is_no_time_span_is_refused(string text) => Assert.That(SystemdValues.TimeSpanMs(text), Is.Null);
+
+    [Test]
+    public void Unit_files_join_continued_lines_skip_comments_and_reset_lists_on_an_empty_value()
+    {
+        var unit = UnitFile.Parse("""
+            # a comment
+            [Service]
+            ExecStartPre=/bin/a
+            ExecStartPre=
+            ExecStartPre=/bin/b \
+            # inside the value: skipped
+              --flag
+            ; another comment
+            not a line
+            User=nobody
+            User=www-data
+            """);
+        Assert.That(unit.List("Service", "ExecStartPre").Select(e => e.Value), Is.EqualTo(new[] { "/bin/b --flag" }));
+        Assert.That(unit.Last("Service", "User")!.Value, Is.EqualTo("www-data"));
+        Assert.That(unit.Malformed.Select(m => m.Text), Is.EqualTo(new[] { "not a line" }));
+    }
+
+    [Test]
+    public void A_unit_with_everything_Init_has_a_file_for_gets_those_files()
+    {
+        var draft = UnitImport.Convert("""
+            [Unit]
+            Description=Example
+            Requires=db.service
+            Wants=cache.service network-online.target
+            After=db.service syslog.service
+            [Service]
+            Type=notify
+            User=app
+            Group=app
+            WorkingDirectory=-/srv/app
+            Environment="GREETING=hello world" MODE=fast
+            ExecStart=/usr/bin/app --serve
+            KillSignal=SIGINT
+            TimeoutStopSec=20s
+            TimeoutStartSec=1min
+            WatchdogSec=30
+            Restart=on-failure
+            RestartSec=3
+            StartLimitBurst=4
+            StartLimitIntervalSec=60
+            MemoryMax=512M
+            CPUQuota=150%
+            TasksMax=64
+            LimitNOFILE=4096:8192
+            ProtectSystem=strict
+            [Install]
+            WantedBy=multi-user.target
+            """, "app.service", "app.service", "app", out string? error)!;
+        Assert.That(error, Is.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(draft.Content("notify-socket"), Is.EqualTo(""));
+            Assert.That(draft.Content("down-signal"), Is.EqualTo("SIGINT\n"));
+            Assert.That(draft.Content("timeout-kill"), Is.EqualTo("20000\n"));
+            Assert.That(draft.Content("timeout-up"), Is.EqualTo("60000\n"));
+            Assert.That(draft.Content("watchdog-timeout"), Is.EqualTo("30000\n"));
+            Assert.That(draft.Content("restart-policy"), Is.EqualTo("on-failure\n"));
+            Assert.That(draft.Content("restart-backoff"), Is.EqualTo("3000 3000 2147483647\n"));
+            Assert.That(draft.Content("restart-limit"), Is.EqualTo("4 60000\n"));
+            Assert.That(draft.Content("limits/memory.max"), Is.EqualTo("512M\n"));
+            Assert.That(draft.Content("limits/cpu.max"), Is.EqualTo("150000 100000\n"));
+            Assert.That(draft.Content("limits/pids.max"), Is.EqualTo("64\n"));
+            Assert.That(draft.Files.Keys.Where(k => k.StartsWith("dependencies.d/")), Is.EqualTo(new[] { "dependencies.d/cache", "dependencies.d/db" }));
+            string run = draft.Content("run")!;
+            Assert.That(run, Does.Contain("export GREETING='hello world'\nexport MODE=fast\n"));
+            Assert.That(run, Does.Contain("cd /srv/app 2>/dev/null || :\n"));
+            Assert.That(run, Does.Contain("prlimit --pid $$ --nofile=4096:8192\n"));
+            Assert.That(run, Does.EndWith("exec chpst -u app:app /usr/bin/app --serve\n"));
+            Assert.That(draft.Notes, Has.Some.Contains("app.service:4: Wants=cache.service: approximated: "));
+            Assert.That(draft.Notes, Has.Some.Contains("app.service:4: Wants=network-online.target: not translated: a target"));
+            Assert.That(draft.Notes, Has.Some.Contains("app.service:5: After=syslog.service: not translated: an order without a need"));
+            Assert.That(draft.Notes, Has.Some.Contains("app.service:25: ProtectSystem=strict: not translated: sandboxing"));
+            Assert.That(draft.Notes, Has.Some.Contains("app.service:27: WantedBy=multi-user.target: not translated: "));
+        });
+        // Every note names a line of the unit, in order.
+        var lines = draft.Notes.Select(n => int.Parse(n.Split(':')[1])).ToList();
+        Assert.That(lines, Is.Ordered);
+    }
+
+    [TestCase("Restart=always", null)]
+    [TestCase("Restart=no", "never\n")]
+    [TestCase("", "never\n")]
+    [TestCase("Restart=on-abnormal\nSuccessExitStatus=3 SIGUSR1", "on-abnormal success=3,SIGUSR1\n")]
+    public void Restart_becomes_a_restart_policy(string lines, string? policy)
+    {
+        var draft = UnitImport.Convert("[Service]\nExecStart=/bin/true\n" + lines, "t.service", "t.service", "t", out _)!;
+        Assert.That(draft.Content("restart-policy"), Is.EqualTo(policy));
+    }
+
+    [TestCase("[Socket]\nListenStream=80", "a [Socket] unit, not a service: only .service units are imported")]
+    [TestCase("[Unit]\nDescription=x", "no [Service] section: not a service unit")]
+    [TestCase("[Service]\nType=simple", "no ExecStart=: nothing to run")]
+    [TestCase("[Service]\nExecStart=/bin/a\nExecStart=/bin/b", "several ExecStart= lines, which only Type=oneshot may have")]
+    public void A_unit_that_cannot_be_imported_says_why(string text, string why)
+    {
+        Assert.That(UnitImport.Convert(text, "u.service", "u.service", "u", out string? error), Is.Null);
+        Assert.That(error, Is.EqualTo(why));
+    }
+
+    [Test]
+    public void A_template_unit_takes_its_instance_from_Init_at_run_time()
+    {
+        var draft = UnitImport.Convert("[Service]\nExecStart=/usr/bin/worker --queue %i --unit %n", "worker@.service", "worker@.service", "worker@", out _)!;
+        Assert.That(draft.Content("run"), Does.EndWith("exec /usr/bin/worker --queue \"${INSTANCE}\" --unit worker@.service\n"));
+    }
+
+    [Test]
+    public void A_supervisord_program_gets_its_command_split_as_shlex_splits_it()
+    {
+        var drafts = SupervisordImport.Convert("""
+            [program:worker]
+            command=/usr/bin/worker --name "%(program_name)s one" 'two  spaces' three\ four --home %(ENV_HOME)s
+            user=nobody
+            directory=/srv
+            umask=022
+            autorestart=false
+            """, "/etc/supervisor/conf.d/worker.conf", null, out string? error)!;
+        Assert.That(error, Is.Null);
+        string run = drafts[0].Content("run")!;
+        Assert.That(run, Does.Contain("set -- /usr/bin/worker --name 'worker one' 'two  spaces' 'three four' --home \"${HOME}\"\n"));
+        Assert.That(run, Does.Contain("umask 022\ncd /srv || exit 1\nexec chpst -u nobody \"$@\"\n"));
+        Assert.That(drafts[0].Content("restart-policy"), Is.EqualTo("never\n"));
+    }
+
+    [TestCase("[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b", "b", "b")]
+    [TestCase("[program:a]\ncommand=/bin/a", "c", null)]
+    public void One_program_is_picked_by_its_name(string text, string program, string? picked)
+    {
+        var drafts = SupervisordImport.Convert(text, "s.conf", program, out string? error);
+        if (picked is null) Assert.That(error, Is.EqualTo("no [program:c] (it has a)"));
+        else Assert.That(drafts!.Select(d => d.Name), Is.EqualTo(new[] { picked }));
+    }
+}
