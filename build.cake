@@ -12,6 +12,9 @@
 //   Demo     a runsvdir tree of sample services, shown with sv status, then shut down
 //   Image    a bootable initramfs (images/build-initramfs.sh)
 //   Boot     boot that initramfs under QEMU (software emulation, serial console)
+//   DebianImage  a Debian bookworm disk image booted by Init (images/debian/build.sh; the root
+//            filesystem is cached until images/debian/packages changes)
+//   DebianBoot   boot it under QEMU (KVM where it works), its self-test, then poweroff
 
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
@@ -217,6 +220,18 @@ Task("Boot").IsDependentOn("Image").Does(() =>
 {
     var exit = StartProcess("bash", new ProcessSettings { Arguments = "images/boot.sh" });
     if (exit != 0) throw new Exception($"boot failed ({exit})");
+});
+
+Task("DebianImage").IsDependentOn("Publish").Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"images/debian/build.sh {bin.FullPath}" });
+    if (exit != 0) throw new Exception($"Debian image build failed ({exit})");
+});
+
+Task("DebianBoot").IsDependentOn("DebianImage").Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = "images/debian/boot.sh selftest=poweroff" });
+    if (exit != 0) throw new Exception($"Debian boot failed ({exit})");
 });
 
 RunTarget(target);

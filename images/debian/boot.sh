@@ -10,10 +10,21 @@ kernel=${INIT_KERNEL:-$(ls -1 /boot/vmlinuz-* | sort -V | tail -n 1)}
 initrd=${INIT_INITRD:-/boot/initrd.img-${kernel#/boot/vmlinuz-}}
 [ -f "$image" ] || { echo "no image $image: run images/debian/build.sh first" >&2; exit 1; }
 # KVM (with the host's CPU) where it works, else software emulation (INIT_QEMU_ACCEL=tcg forces it).
+kvm_works() {
+    [ "${INIT_QEMU_ACCEL:-}" != tcg ] && [ -w /dev/kvm ] || return 1
+    # Started paused (-S): still running a second later means KVM took it (a nested one may abort).
+    (
+        qemu-system-x86_64 -accel kvm -cpu host -machine q35 -nographic -S -monitor none -serial none -display none </dev/null >/dev/null 2>&1 &
+        probe=$!
+        sleep 1
+        kill "$probe" 2>/dev/null || exit 1
+        wait "$probe"
+        exit 0
+    ) 2>/dev/null
+}
 cpu=(-accel tcg -cpu max)
-if [ "${INIT_QEMU_ACCEL:-}" != tcg ] && [ -w /dev/kvm ] && qemu-system-x86_64 -accel kvm -cpu host -machine none -nographic -S -monitor none -serial none </dev/null >/dev/null 2>&1 & sleep 1; kill $! 2>/dev/null; wait $! 2>/dev/null; [ $? -eq 143 ]; then
-    cpu=(-accel kvm -cpu host)
-fi
+kvm_works && cpu=(-accel kvm -cpu host)
+echo "boot.sh: qemu ${cpu[*]}" >&2
 exec timeout -s KILL "${QEMU_TIMEOUT:-300}" qemu-system-x86_64 \
     -machine q35 "${cpu[@]}" -m 1G -smp 2 \
     -nographic -no-reboot \

@@ -80,8 +80,8 @@ public sealed class ServiceDraft(string name)
         return null;
     }
 
-    /// <summary>Removes what <see cref="WriteAll"/> made at <paramref name="root"/>, if anything.</summary>
-    private static void Remove(string root)
+    /// <summary>Removes a directory <see cref="Write"/> made (or its temporary), if it is there.</summary>
+    public static void Remove(string root)
     {
         try { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

@@ -235,6 +235,10 @@ public static class SupervisordImport
         var stdout = values.Take("stdout_logfile");
         var stderr = values.Take("stderr_logfile");
         string? logFile = stdout is null ? null : values.Literal(stdout.Value);
+        bool joined = redirect is not null && Boolean(redirect.Value) == true;
+        string? errorFile = stderr is null ? null : values.Literal(stderr.Value);
+        // stderr first while stdout is still the log, unless it is to follow stdout wherever that goes.
+        if (!joined) Stderr(draft, run, stderr, errorFile);
         if (logFile is "NONE" or "/dev/null") run.Append("exec >/dev/null\n");
         else if (logFile is not null and not "AUTO")
         {
@@ -244,32 +248,37 @@ public static class SupervisordImport
             draft.Script("log/run", "#!/bin/sh\n" +
                 $"# The log of {name}: stdout_logfile {logFile}, as svlogd's directory {directory} (current, rotated at {size} bytes, {count} kept).\n" +
                 $"mkdir -p {Shell.Quote(directory)} || exit 1\n" +
-                $"printf 's{Math.Max(4096, size)}\\nn{Math.Max(2, int.Parse(count, CultureInfo.InvariantCulture))}\\n' >{Shell.Quote(directory + "/config")}\n" +
+                $"printf 's{(size == 0 ? 0 : Math.Max(4096, size))}\\nn{Math.Max(1, int.Parse(count, CultureInfo.InvariantCulture))}\\n' >{Shell.Quote(directory + "/config")}\n" +
                 $"exec svlogd -tt {Shell.Quote(directory)}\n");
             draft.Note($"{stdout!.Source}:{stdout.Line}: {stdout}: approximated: the lines go to svlogd's {directory}/current, rotated there", stdout.Line);
         }
         else if (stdout is not null && logFile is null) draft.Note($"{stdout.Source}:{stdout.Line}: {stdout}: not translated: an expansion Init does not know", stdout.Line);
 
-        bool joined = redirect is not null && Boolean(redirect.Value) == true;
-        string? errorFile = stderr is null ? null : values.Literal(stderr.Value);
-        if (joined || errorFile is null or "AUTO") run.Append("exec 2>&1\n");
+        if (joined) run.Append("exec 2>&1\n");
+        else if (stderr is null && redirect is null)
+            draft.Note($"{name}: redirect_stderr=false (the default): approximated: stderr goes to the service's log with stdout's lines");
+    }
+
+    /// <summary>stderr of a program whose stderr is not redirected to stdout: the service's log (AUTO), nothing (NONE), or a file.</summary>
+    private static void Stderr(ServiceDraft draft, StringBuilder run, SupervisordConfig.Entry? stderr, string? errorFile)
+    {
+        if (errorFile is null or "AUTO") run.Append("exec 2>&1\n");
         else if (errorFile is "NONE" or "/dev/null") run.Append("exec 2>/dev/null\n");
         else
         {
             run.Append($"exec 2>>{Shell.Quote(errorFile)}\n");
             draft.Note($"{stderr!.Source}:{stderr.Line}: {stderr}: approximated: appended to, never rotated", stderr.Line);
         }
-        if (!joined && stderr is null && redirect is null)
-            draft.Note($"{name}: redirect_stderr=false (the default): approximated: stderr joins stdout in the service's log");
     }
 
+    /// <summary>supervisord's sizes (<c>50MB</c>, <c>1KB</c>, bytes); 0 is no limit, as svlogd's <c>s0</c> (never rotated by size).</summary>
     private static long? Bytes(string? text)
     {
         if (text is null) return null;
         text = text.Trim().ToUpperInvariant();
         long scale = text.EndsWith("KB", StringComparison.Ordinal) ? 1L << 10 : text.EndsWith("MB", StringComparison.Ordinal) ? 1L << 20 : text.EndsWith("GB", StringComparison.Ordinal) ? 1L << 30 : 1;
         string digits = scale == 1 ? text : text[..^2];
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 && n < int.MaxValue / scale ? n * scale : null;
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n >= 0 && n < int.MaxValue / scale ? n * scale : null;
     }
 
     private static readonly (string Key, string Reason)[] Reasons =

@@ -48,7 +48,8 @@ public sealed partial class UnitImport
         if (Take("Service", "TimeoutSec") is { } both && TimeoutMs(both) is { } bothMs) stopMs = bothMs;
         if (Take("Service", "TimeoutStopSec") is { } stop && TimeoutMs(stop) is { } ms) stopMs = ms;
         if (Take("Service", "SendSIGKILL") is { } sigkill && SystemdValues.Boolean(sigkill.Value) == false) stopMs = 0;
-        if (stopMs > 0) _draft.Add(ServicePolicy.TimeoutKillFile, Ms(Math.Min(stopMs, ServicePolicy.MaxMs)));
+        // A oneshot's stop is its down script, which timeout-finish bounds.
+        if (stopMs > 0) _draft.Add(oneshot ? ServicePolicy.TimeoutFinishFile : ServicePolicy.TimeoutKillFile, Ms(Math.Min(stopMs, ServicePolicy.MaxMs)));
 
         // Readiness: a notify service (or a oneshot's up) must be ready within TimeoutStartSec=.
         long? upMs = notify ? SystemdStartTimeoutMs : null;
@@ -92,7 +93,8 @@ public sealed partial class UnitImport
         if (Take("Service", "RestartSec") is { } delay && TimeoutMs(delay) is { } delayMs && delayMs > 0 && policy.When != RestartWhen.Never)
         {
             long maxMs = delayMs;
-            if (maxDelay is not null && TimeoutMs(maxDelay) is { } m && m > delayMs) maxMs = m;
+            // The delay grows only in RestartSteps= steps; without them RestartMaxDelaySec= changes nothing.
+            if (steps is not null && maxDelay is not null && TimeoutMs(maxDelay) is { } m && m > delayMs) maxMs = m;
             if (steps is not null) Approximate(steps, "the delay doubles from RestartSec= up to RestartMaxDelaySec=");
             // Every restart waits (RESET never reached), as systemd's RestartSec= applies to each.
             _draft.Add(ServicePolicy.BackoffFile, $"{delayMs} {maxMs} {ServicePolicy.MaxMs}\n");

@@ -32,7 +32,7 @@ public sealed partial class UnitImport
         {
             bool optional = entry.Value.StartsWith('-');
             if (Expanded(entry, optional ? entry.Value[1..] : entry.Value) is not { } file) continue;
-            string quoted = Shell.Quote(file);
+            string quoted = file.Render();
             // Read as sh reads it (as Debian's init scripts read /etc/default), every variable exported.
             env.Append(optional
                 ? $"if [ -r {quoted} ]; then set -a; . {quoted}; set +a; fi\n"
@@ -53,11 +53,11 @@ public sealed partial class UnitImport
         {
             bool optional = cwd.Value.StartsWith('-');
             string path = optional ? cwd.Value[1..] : cwd.Value;
-            string target = path == "~" ? "\"$HOME\"" : Expanded(cwd, path) is { } expanded ? Shell.Quote(expanded) : "";
+            string target = path == "~" ? "\"$HOME\"" : Expanded(cwd, path) is { } expanded ? expanded.Render() : "";
             if (target.Length > 0)
                 env.Append(optional ? $"cd {target} 2>/dev/null || :\n" : $"cd {target} || exit 1\n");
         }
-        if (Take("Service", "RootDirectory") is { } root) _root = Expanded(root, root.Value);
+        if (Take("Service", "RootDirectory") is { } root) _root = Expanded(root, root.Value)?.Render();
         if (Take("Service", "Nice") is { } nice)
         {
             if (int.TryParse(nice.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n is >= -20 and <= 19) _nice = n;
@@ -123,15 +123,16 @@ public sealed partial class UnitImport
             if (negated) value = value[1..];
             if (Expanded(entry, value) is not { } path) continue;
             _done.Add(entry);
-            string test = (negated ? "! " : "") + $"[ {known.Test} {Shell.Quote(path)} ]";
+            string test = (negated ? "! " : "") + $"[ {known.Test} {path.Render()} ]";
             if (assert) asserts.Add((test, entry));
             else conditions.Add((test, trigger, entry));
         }
         if (conditions.Count > 0)
         {
+            setup.Append(SuperviseFunction);
             setup.Append("unmet() {\n");
             setup.Append($"  echo \"{_draft.Name}: $1: not met: not started\"\n");
-            setup.Append("  printf d >supervise/control   # down, as systemd leaves a unit whose condition fails\n");
+            setup.Append("  printf d >\"$(supervise)/control\"   # down, as systemd leaves a unit whose condition fails\n");
             setup.Append("  exec sleep 2147483647\n}\n");
             foreach (var (test, _, entry) in conditions.Where(c => !c.Trigger))
                 setup.Append($"{test} || unmet {Shell.Quote(entry.ToString())}\n");
@@ -142,6 +143,13 @@ public sealed partial class UnitImport
         foreach (var (test, entry) in asserts)
             setup.Append($"{test} || {{ echo {Shell.Quote($"{_draft.Name}: {entry}: failed")}; exit 1; }}\n");
     }
+
+    /// <summary>
+    /// sh that names this service's supervise directory: an instance that is a link to its template
+    /// keeps its state in <c>supervise@INSTANCE</c> (<see cref="ServiceInstance"/>), any other in <c>supervise</c>.
+    /// </summary>
+    private const string SuperviseFunction =
+        "supervise() { if [ -n \"${INSTANCE:-}\" ] && [ -d \"supervise@$INSTANCE\" ]; then echo \"supervise@$INSTANCE\"; else echo supervise; fi; }\n";
 
     private static readonly (string Key, string Base, bool Owned)[] ServiceDirectories =
     [
@@ -160,9 +168,10 @@ public sealed partial class UnitImport
                 foreach (string name in Words(entry.Value))
                 {
                     if (Expanded(entry, name) is not { } relative) continue;
-                    if (relative.StartsWith('/') || relative.Split('/').Contains("..")) { Skip(entry, $"{name}: must be a relative path below {root}"); continue; }
+                    string text = relative.ToString();
+                    if (text.StartsWith('/') || text.Split('/').Contains("..")) { Skip(entry, $"{name}: must be a relative path below {root}"); continue; }
                     string owner = owned && (_user ?? _group) is not null ? $" -o {Shell.Quote(_user ?? "root")} -g {Shell.Quote(_group ?? _user ?? "root")}" : "";
-                    setup.Append($"install -d -m {mode}{owner} {Shell.Quote(root + "/" + relative)}\n");
+                    setup.Append($"install -d -m {mode}{owner} {new ShellWord([WordPart.Literal(root + "/"), .. relative.Parts]).Render()}\n");
                 }
         }
         if (Take("Service", "RuntimeDirectoryPreserve") is { } preserve && preserve.Value != "yes")
@@ -220,7 +229,7 @@ public sealed partial class UnitImport
             if (value == "console") return $"exec {fd}>/dev/console\n";
             foreach (var (prefix, op) in new[] { ("file:", "<>"), ("append:", ">>"), ("truncate:", ">") })
                 if (value.StartsWith(prefix, StringComparison.Ordinal) && Expanded(entry, value[prefix.Length..]) is { } path)
-                    return $"exec {fd}{op}{Shell.Quote(path)}\n";
+                    return $"exec {fd}{op}{path.Render()}\n";
             Skip(entry, "only the log, null, console and files are translated");
             return "";
         }
@@ -272,9 +281,9 @@ public sealed partial class UnitImport
     /// starts it, waits for the file, then stays as long as that process lives (a check a second),
     /// passing the stop and reload signals on; the daemon gone without being told to stop is a failure.
     /// </summary>
-    private void Forking(StringBuilder run, ExecCommand start, string pidPath)
+    private void Forking(StringBuilder run, ExecCommand start, ShellWord pidPath)
     {
-        string file = Shell.Quote(pidPath);
+        string file = pidPath.Render();
         run.Append($"rm -f {file}\n");
         run.Append(Checked(start)).Append('\n');
         run.Append("# Type=forking: wait for the daemon's PIDFile, then for the daemon.\n");
@@ -297,7 +306,9 @@ public sealed partial class UnitImport
     {
         run.Append("# Type=forking without PIDFile=: the daemon is every other process of this cgroup.\n");
         run.Append("cgroup=$(awk '{ for (i = 7; i < NF; i++) if ($i == \"-\") { if ($(i + 1) == \"cgroup2\") { print $5; exit } break } }' /proc/self/mountinfo)$(sed -n 's/^0:://p' /proc/self/cgroup)\n");
-        run.Append($"[ -r \"$cgroup/cgroup.procs\" ] || {{ echo {Shell.Quote($"{_draft.Name}: Type=forking without PIDFile= needs a cgroup2 hierarchy")}; exit 1; }}\n");
+        // Only the cgroup Init made for this ./run (…/services/NAME/run) holds nothing but the service:
+        // in any other (a runsv per service, cgroups off) "every other process" would be strangers.
+        run.Append($"case $cgroup in */services/*/run) [ -r \"$cgroup/cgroup.procs\" ] ;; *) false ;; esac || {{ echo {Shell.Quote($"{_draft.Name}: Type=forking without PIDFile= needs the cgroup Init gives each service (engine mode, cgroups on)")}; exit 1; }}\n");
         run.Append("sleeper=\n");
         run.Append("others() {   # the pids of the cgroup but this shell, its sleep, and the subshell that lists them\n");
         run.Append("  read -r self _ </proc/self/stat\n");
@@ -321,7 +332,7 @@ public sealed partial class UnitImport
         var up = new StringBuilder(Header("up (a oneshot's start)"));
         up.Append(preamble.Setup).Append(preamble.Environment);
         foreach (var command in pre.Concat(starts)) up.Append(Checked(command)).Append('\n');
-        foreach (var command in Commands("ExecStartPost") ?? []) up.Append(Checked(command)).Append('\n');
+        foreach (var command in Commands("ExecStartPost", out _)) up.Append(Checked(command)).Append('\n');
         up.Append("exit 0\n");
         _draft.Script("up", up.ToString());
         if (stop.Count + stopPost.Count > 0)
@@ -342,7 +353,7 @@ public sealed partial class UnitImport
     private string ControlScript(string key, string what, ScriptStart preamble, List<ExecCommand> commands, bool handled)
     {
         var script = new StringBuilder(Header($"control/{(key == "ExecStop" ? 't' : 'h')}, the unit's {key}=: {what}"));
-        script.Append("exec 2>&1\nMAINPID=$(cat supervise/pid 2>/dev/null)\nexport MAINPID\n").Append(preamble.Environment);
+        script.Append("exec 2>&1\n").Append(SuperviseFunction).Append("MAINPID=$(cat \"$(supervise)/pid\" 2>/dev/null)\nexport MAINPID\n").Append(preamble.Environment);
         foreach (var command in commands)
             script.Append(command.IgnoresFailure ? Line(command) + " || :\n" : $"{Line(command)} || {{ echo {Shell.Quote($"{_draft.Name}: {key}: {command.Words[0]} failed")}; exit {(handled ? 0 : 1)}; }}\n");
         script.Append(handled ? "exit 0\n" : "exit 1\n");

@@ -91,18 +91,18 @@ public sealed partial class UnitImport
         foreach (var (line, text) in _unit.Malformed) _draft.Note($"{_source}:{line}: not a Key=value line: \"{text}\": ignored", line);
 
         string type = Value("Service", "Type") ?? (_unit.Last("Service", "BusName") is not null ? "dbus" : "simple");
-        var starts = Commands("ExecStart");
-        if (starts is null) { error = "ExecStart= is not a command line (noted above)"; return false; }
+        var starts = Commands("ExecStart", out string? why);
+        if (why is not null) { error = "ExecStart= is not a command line: " + why; return false; }
         bool oneshot = type == "oneshot";
         if (starts.Count == 0 && !oneshot) { error = "no ExecStart=: nothing to run"; return false; }
         if (starts.Count > 1 && !oneshot) { error = "several ExecStart= lines, which only Type=oneshot may have"; return false; }
 
         Identity();
         var preamble = Preamble();
-        var pre = Commands("ExecStartPre") ?? [];
-        var stop = Commands("ExecStop") ?? [];
-        var stopPost = Commands("ExecStopPost") ?? [];
-        var reload = Commands("ExecReload") ?? [];
+        var pre = Commands("ExecStartPre", out _);
+        var stop = Commands("ExecStop", out _);
+        var stopPost = Commands("ExecStopPost", out _);
+        var reload = Commands("ExecReload", out _);
 
         if (oneshot) Oneshot(preamble, pre, starts, stop, stopPost);
         else
@@ -121,18 +121,28 @@ public sealed partial class UnitImport
         return true;
     }
 
-    /// <summary>The commands of a key, in order (an empty value clears the list); null when one of them is no command (noted).</summary>
-    private List<ExecCommand>? Commands(string key)
+    /// <summary>
+    /// The commands of a key, in order (an empty value clears the list). One that is no command is
+    /// noted and left out, the others kept; <paramref name="why"/> says what was wrong with the first such.
+    /// </summary>
+    private List<ExecCommand> Commands(string key, out string? why)
     {
+        why = null;
         var commands = new List<ExecCommand>();
-        bool bad = false;
         foreach (var entry in TakeList("Service", key))
         {
-            if (ExecCommand.Parse(entry.Value, Specifier, out string? why) is { } command) commands.Add(command);
-            else { _draft.Note($"{Where(entry)}: {entry}: not translated: {why}", entry.Line); bad = true; }
+            if (ExecCommand.Parse(entry.Value, Specifier, out string? error) is not { } command)
+            {
+                _draft.Note($"{Where(entry)}: {entry}: not translated: {error}", entry.Line);
+                why ??= error;
+                continue;
+            }
+            if (command.Prefixes.Contains('|')) _draft.Note($"{Where(entry)}: {entry}: approximated: the | prefix (a login shell) is not used", entry.Line);
+            if (key == "ExecStart" && command.IgnoresFailure) _draft.Note($"{Where(entry)}: {entry}: approximated: the - prefix: a failing daemon is a failure, restarted by its restart-policy", entry.Line);
+            commands.Add(command);
         }
         if (commands.Any(c => c.Words.Any(w => w.Parts.Any(p => p.Kind == WordPart.Kinds.SplitVariable)))) _splits = true;
-        return bad ? null : commands;
+        return commands;
     }
 
     /// <summary>What systemd's specifiers stand for here (systemd.unit(5), "Specifiers"); null for those Init cannot know when importing.</summary>
@@ -163,19 +173,26 @@ public sealed partial class UnitImport
         };
     }
 
-    /// <summary>A value with its specifiers replaced, for the places that are not command lines (paths); null when one is unknown (noted).</summary>
-    private string? Expanded(UnitEntry entry, string text)
+    /// <summary>
+    /// A value that is not a command line (a path) with its specifiers replaced, as one word for sh
+    /// (a template's <c>%i</c> is its instance at run time); null when a specifier is unknown (noted).
+    /// </summary>
+    private ShellWord? Expanded(UnitEntry entry, string text)
     {
-        var result = new StringBuilder();
+        var parts = new List<WordPart>();
+        var literal = new StringBuilder();
         for (int i = 0; i < text.Length; i++)
         {
-            if (text[i] != '%' || i + 1 == text.Length) { result.Append(text[i]); continue; }
+            if (text[i] != '%' || i + 1 == text.Length) { literal.Append(text[i]); continue; }
             char c = text[++i];
-            if (c == '%') { result.Append('%'); continue; }
+            if (c == '%') { literal.Append('%'); continue; }
             if (Specifier(c) is not { } part) { Skip(entry, $"the specifier %{c}, which Init does not know"); return null; }
-            result.Append(part.Kind == WordPart.Kinds.Literal ? part.Text : "${" + part.Text + "}");
+            if (part.Kind == WordPart.Kinds.Literal) { literal.Append(part.Text); continue; }
+            if (literal.Length > 0) { parts.Add(WordPart.Literal(literal.ToString())); literal.Clear(); }
+            parts.Add(part);
         }
-        return result.ToString();
+        if (literal.Length > 0) parts.Add(WordPart.Literal(literal.ToString()));
+        return new ShellWord(parts);
     }
 
     private void Identity()
@@ -200,7 +217,7 @@ public sealed partial class UnitImport
             options.Add("-u " + Shell.Quote(account));
         }
         if (_nice is { } nice) options.Add("-n " + nice);
-        if (_root is { } root) options.Add("-/ " + Shell.Quote(root));
+        if (_root is { } root) options.Add("-/ " + root);
         if (command.ArgvZero is { } argv0) options.Add("-b " + argv0.Render());
         return options.Count == 0 ? "" : "chpst " + string.Join(' ', options) + " ";
     }

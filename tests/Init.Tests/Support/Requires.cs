@@ -22,7 +22,7 @@ public static class Requires
         ["/usr/bin/setpriv"] = "util-linux", ["/usr/bin/perl"] = "perl", ["/usr/bin/script"] = "bsdutils",
         ["qemu-system-x86_64"] = "qemu-system-x86",
         [Promtool] = "prometheus",
-        ["/usr/bin/rsvg-convert"] = "librsvg2-bin",
+        ["/usr/bin/rsvg-convert"] = "librsvg2-bin", ["/usr/bin/mmdebstrap"] = "mmdebstrap",
     };
 
     /// <summary>

@@ -13,6 +13,7 @@ public class ImportParsingTests
     [TestCase("/bin/echo $$HOME it\\'s %n 100%%", "/bin/echo '$HOME' 'it'\\''s' web.service 100%")]
     [TestCase(":/bin/echo $HOME ${X}", "/bin/echo '$HOME' '${X}'")]
     [TestCase("/bin/echo \\x41\\t\\101", "/bin/echo 'A\tA'")]
+    [MaxTime(5_000)]
     public void A_command_line_becomes_the_words_sh_will_pass(string line, string rendered)
     {
         var command = ExecCommand.Parse(line, NoSpecifier, out string? error);
@@ -25,6 +26,7 @@ public class ImportParsingTests
     [TestCase("+/bin/true", false, false, true)]
     [TestCase("!/usr/sbin/chronyd", false, false, true)]
     [TestCase("-!/bin/true", true, false, true)]
+    [MaxTime(5_000)]
     public void Prefixes_are_read(string line, bool ignoresFailure, bool argvZero, bool asRoot)
     {
         var command = ExecCommand.Parse(line, NoSpecifier, out _)!;
@@ -37,6 +39,7 @@ public class ImportParsingTests
     [TestCase("/bin/echo %Z", "the specifier %Z, which Init does not know")]
     [TestCase("-", "no command")]
     [TestCase("/bin/echo \\q", "an unknown escape \\q")]
+    [MaxTime(5_000)]
     public void A_line_that_is_no_command_says_why(string line, string why)
     {
         Assert.That(ExecCommand.Parse(line, NoSpecifier, out string? error), Is.Null);
@@ -44,13 +47,15 @@ public class ImportParsingTests
     }
 
     [TestCase("90", 90_000L), TestCase("5s", 5_000L), TestCase("1min 30s", 90_000L), TestCase("100ms", 100L), TestCase("2h", 7_200_000L),
-     TestCase("1.5s", 1_500L), TestCase("infinity", -1L), TestCase("10us", 1L), TestCase("5 min", 300_000L)]
+     TestCase("1.5s", 1_500L), TestCase("infinity", -1L), TestCase("10us", 1L), TestCase("5 min", 300_000L), MaxTime(5_000)]
     public void Time_spans_are_read_in_milliseconds(string text, long ms) => Assert.That(SystemdValues.TimeSpanMs(text), Is.EqualTo(ms));
 
     [TestCase(""), TestCase("soon"), TestCase("5 parsecs"), TestCase("-5s")]
+    [MaxTime(5_000)]
     public void What_is_no_time_span_is_refused(string text) => Assert.That(SystemdValues.TimeSpanMs(text), Is.Null);
 
     [Test]
+    [MaxTime(5_000)]
     public void Unit_files_join_continued_lines_skip_comments_and_reset_lists_on_an_empty_value()
     {
         var unit = UnitFile.Parse("""
@@ -72,6 +77,7 @@ public class ImportParsingTests
     }
 
     [Test]
+    [MaxTime(5_000)]
     public void A_unit_with_everything_Init_has_a_file_for_gets_those_files()
     {
         var draft = UnitImport.Convert("""
@@ -138,6 +144,7 @@ public class ImportParsingTests
     [TestCase("Restart=no", "never\n")]
     [TestCase("", "never\n")]
     [TestCase("Restart=on-abnormal\nSuccessExitStatus=3 SIGUSR1", "on-abnormal success=3,SIGUSR1\n")]
+    [MaxTime(5_000)]
     public void Restart_becomes_a_restart_policy(string lines, string? policy)
     {
         var draft = UnitImport.Convert("[Service]\nExecStart=/bin/true\n" + lines, "t.service", "t.service", "t", out _)!;
@@ -148,6 +155,7 @@ public class ImportParsingTests
     [TestCase("[Unit]\nDescription=x", "no [Service] section: not a service unit")]
     [TestCase("[Service]\nType=simple", "no ExecStart=: nothing to run")]
     [TestCase("[Service]\nExecStart=/bin/a\nExecStart=/bin/b", "several ExecStart= lines, which only Type=oneshot may have")]
+    [MaxTime(5_000)]
     public void A_unit_that_cannot_be_imported_says_why(string text, string why)
     {
         Assert.That(UnitImport.Convert(text, "u.service", "u.service", "u", out string? error), Is.Null);
@@ -155,6 +163,7 @@ public class ImportParsingTests
     }
 
     [Test]
+    [MaxTime(5_000)]
     public void A_template_unit_takes_its_instance_from_Init_at_run_time()
     {
         var draft = UnitImport.Convert("[Service]\nExecStart=/usr/bin/worker --queue %i --unit %n", "worker@.service", "worker@.service", "worker@", out _)!;
@@ -162,6 +171,7 @@ public class ImportParsingTests
     }
 
     [Test]
+    [MaxTime(5_000)]
     public void A_supervisord_program_gets_its_command_split_as_shlex_splits_it()
     {
         var drafts = SupervisordImport.Convert("""
@@ -181,10 +191,64 @@ public class ImportParsingTests
 
     [TestCase("[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b", "b", "b")]
     [TestCase("[program:a]\ncommand=/bin/a", "c", null)]
+    [MaxTime(5_000)]
     public void One_program_is_picked_by_its_name(string text, string program, string? picked)
     {
         var drafts = SupervisordImport.Convert(text, "s.conf", program, out string? error);
         if (picked is null) Assert.That(error, Is.EqualTo("no [program:c] (it has a)"));
         else Assert.That(drafts!.Select(d => d.Name), Is.EqualTo(new[] { picked }));
+    }
+
+    [Test]
+    [MaxTime(5_000)]
+    public void A_template_unit_takes_its_instance_in_paths_too()
+    {
+        var draft = UnitImport.Convert("[Unit]\nConditionPathExists=/etc/redis/%i.conf\n[Service]\nExecStart=/usr/bin/redis-server /etc/redis/%i.conf\nRuntimeDirectory=redis-%i\nWorkingDirectory=/var/lib/redis-%i",
+            "redis-server@.service", "redis-server@.service", "redis-server@", out _)!;
+        string run = draft.Content("run")!;
+        Assert.That(run, Does.Contain("install -d -m 0755 /run/redis-\"${INSTANCE}\"\n"));
+        Assert.That(run, Does.Contain("cd /var/lib/redis-\"${INSTANCE}\" || exit 1\n"));
+        Assert.That(run, Does.Contain("[ -e /etc/redis/\"${INSTANCE}\".conf ] || unmet"));
+        // Its state is in supervise@INSTANCE when the instance is a link to the template.
+        Assert.That(run, Does.Contain("printf d >\"$(supervise)/control\""));
+        Assert.That(run, Does.Contain("supervise@$INSTANCE"));
+    }
+
+    [Test]
+    [MaxTime(5_000)]
+    public void A_bad_line_of_a_list_is_noted_and_the_others_kept()
+    {
+        var draft = UnitImport.Convert("[Service]\nExecStartPre=/bin/a\nExecStartPre=/bin/b %H\nExecStartPre=/bin/c\nExecStart=/bin/d", "l.service", "l.service", "l", out _)!;
+        Assert.That(draft.Content("run"), Does.Contain("/bin/a || exit $?\n/bin/c || exit $?\nexec /bin/d\n"));
+        Assert.That(draft.Notes, Has.Some.EqualTo("l.service:3: ExecStartPre=/bin/b %H: not translated: the specifier %H, which Init does not know"));
+        Assert.That(UnitImport.Convert("[Service]\nExecStart=/bin/d %H", "l.service", "l.service", "l", out string? error), Is.Null);
+        Assert.That(error, Is.EqualTo("ExecStart= is not a command line: the specifier %H, which Init does not know"));
+    }
+
+    [Test]
+    [MaxTime(5_000)]
+    public void A_forking_daemon_without_a_pid_file_is_followed_only_in_the_cgroup_Init_made_for_it()
+    {
+        var draft = UnitImport.Convert("[Service]\nType=forking\nExecStart=/usr/sbin/apachectl start", "a.service", "a.service", "a", out _)!;
+        Assert.That(draft.Content("run"), Does.Contain("case $cgroup in */services/*/run)"));
+    }
+
+    [Test]
+    [MaxTime(5_000)]
+    public void A_oneshot_stop_is_bounded_by_timeout_finish()
+    {
+        var draft = UnitImport.Convert("[Service]\nType=oneshot\nExecStart=/bin/true\nExecStop=/bin/false\nTimeoutStopSec=7", "o.service", "o.service", "o", out _)!;
+        Assert.That((draft.Content("timeout-finish"), draft.Content("timeout-kill")), Is.EqualTo(("7000\n", (string?)null)));
+        Assert.That(draft.Content("down"), Does.EndWith("exit ${status:-0}\n"));
+    }
+
+    [Test]
+    [MaxTime(5_000)]
+    public void A_program_logging_stdout_nowhere_keeps_its_stderr_in_the_log()
+    {
+        var drafts = SupervisordImport.Convert("[program:q]\ncommand=/bin/q\nstdout_logfile=NONE", "s.conf", null, out _)!;
+        Assert.That(drafts[0].Content("run"), Does.Contain("exec 2>&1\nexec >/dev/null\n"));
+        drafts = SupervisordImport.Convert("[program:q]\ncommand=/bin/q\nstdout_logfile=NONE\nredirect_stderr=true", "s.conf", null, out _)!;
+        Assert.That(drafts[0].Content("run"), Does.Contain("exec >/dev/null\nexec 2>&1\n"));
     }
 }

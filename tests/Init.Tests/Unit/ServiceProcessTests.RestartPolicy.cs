@@ -77,11 +77,12 @@ public partial class ServiceProcessTests
     }
 
     [TestCase("always"), TestCase("on-failure prevent=255"), TestCase("on-success success=1,2,SIGUSR1 force=SIGABRT"), TestCase("never")]
+    [MaxTime(5_000)]
     public void A_policy_reads_back_from_its_own_line(string line) =>
         Assert.That(RestartPolicy.Parse(line)!.ToString(), Is.EqualTo(line));
 
     [TestCase(""), TestCase("sometimes"), TestCase("on-failure prevent="), TestCase("on-failure prevent=256"),
-     TestCase("on-failure later=1"), TestCase("on-failure prevent=SIGNOPE"), TestCase("on-failure 255")]
+     TestCase("on-failure later=1"), TestCase("on-failure prevent=SIGNOPE"), TestCase("on-failure 255"), MaxTime(5_000)]
     public void A_line_that_is_not_a_policy_is_refused(string line) => Assert.That(RestartPolicy.Parse(line), Is.Null);
 
     [Test, MaxTime(5_000)]

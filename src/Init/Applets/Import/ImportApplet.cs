@@ -51,11 +51,18 @@ public static class ImportApplet
 
         var drafts = Convert(file, text, directory, program, out string? error);
         if (drafts is null) return Fail($"init import: fatal: {file}: {error}\n", 1);
+        var written = new List<string>();
         foreach (var (path, draft) in drafts)
         {
             foreach (string note in draft.Notes) Output.Out(note + "\n");
             if (print) { Show(path, draft); continue; }
-            if (draft.Write(path) is { } failure) return Fail($"init import: fatal: {failure}\n", 111);
+            if (draft.Write(path) is { } failure)
+            {
+                // All or nothing: the services of the same config written before this one go too.
+                foreach (string done in written) ServiceDraft.Remove(done);
+                return Fail($"init import: fatal: {failure}{(written.Count > 0 ? $" ({written.Count} written before it removed)" : "")}\n", 111);
+            }
+            written.Add(path);
         }
         if (!print)
             foreach (var (path, draft) in drafts)
