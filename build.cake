@@ -15,6 +15,7 @@
 //   DebianImage  a Debian bookworm disk image booted by Init (images/debian/build.sh; the root
 //            filesystem is cached until images/debian/packages changes)
 //   DebianBoot   boot it under QEMU (KVM where it works), its self-test, then poweroff
+//   Package  the release tarball and the .deb (packaging/build-package.sh) in artifacts/package
 
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
@@ -232,6 +233,12 @@ Task("DebianBoot").IsDependentOn("DebianImage").Does(() =>
 {
     var exit = StartProcess("bash", new ProcessSettings { Arguments = "images/debian/boot.sh selftest=poweroff" });
     if (exit != 0) throw new Exception($"Debian boot failed ({exit})");
+});
+
+Task("Package").IsDependentOn("Publish").Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"packaging/build-package.sh {bin.FullPath}" });
+    if (exit != 0) throw new Exception($"package build failed ({exit})");
 });
 
 RunTarget(target);

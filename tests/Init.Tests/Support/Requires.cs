@@ -23,6 +23,7 @@ public static class Requires
         ["qemu-system-x86_64"] = "qemu-system-x86",
         [Promtool] = "prometheus",
         ["/usr/bin/rsvg-convert"] = "librsvg2-bin", ["/usr/bin/mmdebstrap"] = "mmdebstrap",
+        ["/usr/bin/lintian"] = "lintian", ["man"] = "man-db",
     };
 
     /// <summary>
