@@ -13,7 +13,13 @@ public sealed partial class UnitImport
     /// <summary>The lines every script of the service starts with (<c>Environment</c>), and those only ./run (or up) has (<c>Setup</c>).</summary>
     private sealed record ScriptStart(string Environment, string Setup);
 
-    /// <summary>systemd resets every signal's disposition for a service except SIGPIPE, which it ignores unless IgnoreSIGPIPE=no.</summary>
+    /// <summary>
+    /// What every script of the service starts with (User='s variables, Environment=,
+    /// EnvironmentFile=, UnsetEnvironment=, UMask=, WorkingDirectory=), and what only ./run does
+    /// first: SIGPIPE ignored (systemd's IgnoreSIGPIPE=yes, its default; every other signal has its
+    /// default disposition, as Init gives it), conditions, directories, limits, the OOM score, streams.
+    /// Nice= and RootDirectory= are kept for chpst.
+    /// </summary>
     private ScriptStart BuildPreamble()
     {
         var env = new StringBuilder();

@@ -83,6 +83,7 @@ public static class ImportApplet
                 ? [(directory, drafts[0])]
                 : drafts.Select(d => (Path.Combine(directory, d.Name), d)).ToList();
         }
+        if (program is not null) { error = "-p names a [program:NAME] of a supervisord config: this is no such config"; return null; }
         string serviceName = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
         var draft = UnitImport.Convert(text, file, fileName, serviceName, out error);
         return draft is null ? null : [(directory, draft)];
