@@ -5,7 +5,8 @@
 //            (--filter=Category=Fast: the in-process tests only; --hang-timeout=5min: the bound of
 //            any one test, after which the run is stopped and the hung test named; CI=true: a
 //            skipped test counts as failed unless it is on the allow-list below)
-//   Docs     rewrite the docs generated from the code (docs/runsv-state-table.md from RunsvTable)
+//   Docs     rewrite the docs generated from the code (docs/runsv-state-table.md from RunsvTable,
+//            docs/configuration.md from InitSettings and InitOptions)
 //   Reliability  run the fault, bad-input and attack tests (Category=Reliability) and write
 //            docs/reliability.md from the rows they record
 //   Bench    side-by-side benchmarks with runit / tini (prints ratios)
@@ -137,7 +138,7 @@ Task("Docs").Does(() =>
     DotNetTest("./tests/Init.Tests/Init.Tests.csproj", new DotNetTestSettings
     {
         Configuration = configuration,
-        Filter = "FullyQualifiedName~The_committed_state_table_doc_is_what_the_code_renders",
+        Filter = "FullyQualifiedName~The_committed_state_table_doc_is_what_the_code_renders|FullyQualifiedName~The_committed_configuration_reference_is_what_the_code_renders",
         EnvironmentVariables = new Dictionary<string, string> { ["UPDATE_DOCS"] = "1" },
     });
 });
