@@ -28,6 +28,8 @@ public static class Program
             Output.Out($"{invokedAs} (Init) {AppletTable.Version}\n");
             return 0;
         }
+        // Only the sole argument --help: every other command line, usage errors included, is the replaced tool's.
+        if (args is ["--help"] && applet.Help?.Invoke(invokedAs) is { } help) return AppletTable.PrintHelp(help);
         try
         {
             return applet.Main(invokedAs, args);

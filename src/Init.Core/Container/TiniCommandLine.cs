@@ -4,7 +4,8 @@ using Init.Runtime;
 namespace Init.Container;
 
 /// <summary>
-/// tini's command line (getopt "p:hvwgle:s", <c>--version</c> only as the sole argument) and
+/// tini's command line (getopt "p:hvwgle:s", <c>--version</c> only as the sole argument; Init's <c>--help</c>
+/// too, where tini's getopt says "invalid option -- '-'" and exits 1) and
 /// environment (TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP: set = on, even when empty;
 /// TINI_VERBOSITY: atoi), plus Init's <c>--wait-descendants GRACE</c> and <c>--services DIR</c> (INIT_SERVICES).
 /// Difference: options end at the first non-option (POSIX), where tini's GNU getopt permutes,
@@ -20,6 +21,11 @@ public static class TiniCommandLine
         if (args is ["--version"])
         {
             Output.Out(VersionLine(initVersion) + "\n");
+            return ParseResult.Exit(0);
+        }
+        if (args is ["--help"])
+        {
+            TiniText.Usage(name, 1);
             return ParseResult.Exit(0);
         }
         var options = new ContainerOptions { Flavor = Flavor.Tini };

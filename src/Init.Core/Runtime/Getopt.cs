@@ -2,7 +2,8 @@
 namespace Init.Runtime;
 
 /// <summary>
-/// POSIX getopt as runit's sgetopt does it: options end at the first non-option or "--";
+/// POSIX getopt as runit's sgetopt does it: options end at the first non-option or an argument
+/// starting with "--" (djb's subgetopt takes "--help" as "--": skipped, options over);
 /// "prog: illegal option -- x" / "prog: option requires an argument -- x" on stderr, then '?'.
 /// </summary>
 public sealed class Getopt(string program, string[] args, string spec, int start = 0)
@@ -19,7 +20,7 @@ public sealed class Getopt(string program, string[] args, string spec, int start
             if (Index >= args.Length) return -1;
             string a = args[Index];
             if (a.Length < 2 || a[0] != '-') return -1;
-            if (a == "--") { Index++; return -1; }
+            if (a[1] == '-') { Index++; return -1; }
         }
         string arg = args[Index];
         char c = arg[_char++];

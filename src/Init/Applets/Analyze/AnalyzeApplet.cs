@@ -11,24 +11,31 @@ namespace Init.Applets.Analyze;
 /// </summary>
 public static class AnalyzeApplet
 {
-    public const string Usage =
-        "usage: init analyze [blame | critical-chain [SERVICE...] | plot]\n" +
-        "  (none)          the boot's time (kernel, stage 1, services), blame, and the critical chain\n" +
-        "  blame           every service, slowest from start to ready first, with its start and ready times\n" +
-        "  critical-chain  what the service ready last (or each SERVICE) waited for, back to stage 2\n" +
-        "  plot            the boot as an SVG picture on stdout (init analyze plot > boot.svg)\n" +
-        "reads INIT_TIMELINE (default /run/init/timeline: PID 1's stages, service/NAME per service) and\n" +
-        "SVDIR (default: the service directory PID 1 named there, else /etc/service)\n" +
-        "exit: 0 done; 1 the boot has not finished (a service not ready) or a file was bad (said);\n" +
-        "      100 usage, or no timeline to read; 111 the timeline cannot be read\n";
+    /// <summary><c>init analyze --help</c> (or -h), also after a usage error: docs/man/analyze.md shows the same text.</summary>
+    public const string Help = """
+        usage: init analyze [blame | critical-chain [SERVICE...] | plot]
+
+        This boot's timeline, as systemd-analyze shows systemd's: where the boot's time went. Read-only.
+
+          (none)          the boot's time (kernel, stage 1, services), blame, and the critical chain
+          blame           every service, slowest from start to ready first, with its start and ready times
+          critical-chain  what the service ready last (or each SERVICE) waited for, back to stage 2
+          plot            the boot as an SVG picture on stdout (init analyze plot > boot.svg)
+          -h --help       this help
+
+        reads INIT_TIMELINE (default /run/init/timeline: PID 1's stages, service/NAME per service) and
+        SVDIR (default: the service directory PID 1 named there, else /etc/service)
+        exit: 0 done; 1 the boot has not finished (a service not ready) or a file was bad (said);
+              100 usage, or no timeline to read; 111 the timeline cannot be read
+        """;
 
     public static int Run(string name, string[] args)
     {
-        if (args is ["-h"] or ["--help"]) { Output.Out(Usage); return 0; }
+        if (args is ["-h"] or ["--help"]) return AppletTable.PrintHelp(Help);
         string command = args.Length == 0 ? "" : args[0];
         if (command is not ("" or "blame" or "critical-chain" or "plot") || (command is "blame" or "plot" && args.Length > 1))
         {
-            Output.Err($"init analyze: fatal: unknown command: {Printable.Of(string.Join(' ', args), 64, more: "...")}\n{Usage}");
+            Output.Err($"init analyze: fatal: unknown command: {Printable.Of(string.Join(' ', args), 64, more: "...")}\n{Help}\n");
             return 100;
         }
 

@@ -15,6 +15,38 @@ public static class ChpstApplet
 {
     public const string Usage = " [-vVP012] [-u user[:group]] [-U user[:group]] [-b argv0] [-e dir] [-/ root] [-C pwd] [-n nice] [-l|-L lock] [-m n] [-d n] [-o n] [-p n] [-f n] [-c n] [-t n] prog";
 
+    /// <summary><c>chpst --help</c>: docs/man/chpst.md shows the same text.</summary>
+    public const string Help = """
+        usage: chpst [-vVP012] [-u user[:group]] [-U user[:group]] [-b argv0] [-e dir] [-/ root] [-C pwd] [-n nice] [-l|-L lock] [-m n] [-d n] [-o n] [-p n] [-f n] [-c n] [-t n] prog
+
+        Change the process state, in this order, then exec prog, as runit's chpst (2.3.0).
+
+          -P               a new session and process group (setsid)
+          -e dir           set the environment from the files of dir, as envdir (subdirectories skipped)
+          -/ root          change the root directory to root (chroot)
+          -C pwd           change the working directory to pwd
+          -n nice          add nice to the nice value (a leading - or + allowed)
+          -U user[:group]  set $UID and $GID to the ids of user (and of group)
+          -u user[:group]  run as user, with its group or the groups named (:uid:gid[:gid...] as numbers)
+          -l lock          wait for an exclusive lock on the file lock, which prog then holds
+          -L lock          the same, but fail at once when lock is locked
+          -0 -1 -2         close stdin, stdout, stderr
+          -m n             soft limit of the data, stack, locked memory and address space: n bytes each
+          -d n             soft limit of the data segment: n bytes
+          -o n             soft limit of open files
+          -p n             soft limit of processes
+          -f n             soft limit of the file size: n bytes
+          -c n             soft limit of the core size: n bytes
+          -r n             soft limit of the resident set: n bytes
+          -t n             soft limit of CPU time: n seconds
+          -b argv0         run prog with argv0 as its argv[0]
+          -v               verbose (envdir's skipped subdirectories)
+          -V               print the version, then the usage (exit 100)
+
+        users and groups: from /etc/passwd and /etc/group; a soft limit above the hard one is the hard one
+        exit codes: prog's once it runs; 100 usage, 111 unable to change the state or to run prog
+        """;
+
     public static int Run(string name, string[] args)
     {
         string program = name.StartsWith('d') ? name[1..] : name;

@@ -13,13 +13,24 @@ namespace Init.Applets.Health;
 /// </summary>
 public static class HealthApplet
 {
+    /// <summary><c>init health --help</c> (or -h): docs/man/health.md shows the same text.</summary>
+    public const string Help = """
+        usage: init health [SERVICE...]
+
+        Exit 0 when every service is up, ready where it declares readiness, healthy where it has a
+        health check, and its logger runs: the probe of a multi-service container.
+
+          SERVICE    a name under $SVDIR, or a path starting with / or . (none: every service of $SVDIR)
+          -h --help  this help
+
+        prints one line per problem (web: unhealthy) on stdout
+        environment: SVDIR (default /etc/service/)
+        exit codes: 0 all well, 1 a problem (or a SERVICE without a directory, or no service at all)
+        """;
+
     public static int Run(string name, string[] args)
     {
-        if (args is ["-h"] or ["--help"])
-        {
-            Output.Out("usage: init health [SERVICE...]\n");
-            return 0;
-        }
+        if (args is ["-h"] or ["--help"]) return AppletTable.PrintHelp(Help);
         string serviceDirectory = Environment.GetEnvironmentVariable("SVDIR") ?? SvApplet.DefaultServiceDirectory;
         var (reports, missing) = SvReports.Find(args, serviceDirectory);
         int problems = missing;

@@ -14,7 +14,8 @@ public static class ImportApplet
 {
     public const string Usage = "usage: init import [-n] [-p PROGRAM] FILE DIR\n";
 
-    private const string Help = Usage + """
+    /// <summary><c>init import --help</c> (or -h): docs/man/import.md shows the same text.</summary>
+    public const string Help = Usage + """
 
         Make the service directory DIR from FILE: a systemd unit (NAME.service) or a supervisord
         config ([program:NAME] sections). Prints each directive it could not translate, and why.
@@ -22,13 +23,15 @@ public static class ImportApplet
           -n          print the files instead of writing them
           -p PROGRAM  the one [program:PROGRAM] of a supervisord config to import; without it, a
                       config with several programs makes DIR a directory of services, one each
+          -h --help   this help
 
+        DIR must not exist: it is written as .NAME.import beside itself and renamed, whole or not at all
         exit codes: 0 written, 1 FILE cannot be imported, 100 usage, 111 unable to read or write
         """;
 
     public static int Run(string name, string[] args)
     {
-        if (args is ["-h"] or ["--help"]) { Output.Out(Help + "\n"); return 0; }
+        if (args is ["-h"] or ["--help"]) return AppletTable.PrintHelp(Help);
         bool print = false;
         string? program = null;
         int i = 0;

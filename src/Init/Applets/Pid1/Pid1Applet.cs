@@ -23,6 +23,25 @@ public static class Pid1Applet
         "       init APPLET [ARGS...]     run an applet (see init --help)\n" +
         "settings: /etc/init/init.conf (INI), INIT_<KEY> variables, init.<key>=<value> on the kernel command line, --<Key>=<value>\n";
 
+    /// <summary><c>runit-init --help</c> and <c>runit --help</c>, not as PID 1: docs/man/runit-init.md shows the same text.</summary>
+    public const string Help = """
+        usage: runit-init 0|6
+               runit
+
+        PID 1 (runit's runit and runit-init): boots the system with runit's stages /etc/runit/1, 2, 3
+        when all three are executable, else with Init's own; not as PID 1, runit-init 0|6 asks it to stop.
+
+          0   power off: make the stopit file executable (and the reboot file not), then SIGCONT to PID 1
+          6   reboot: the same with the reboot file executable; the files are /etc/runit/stopit and
+              /etc/runit/reboot, and /run/runit.stopit and /run/runit.reboot (Debian's)
+
+        as PID 1: settings from /etc/init/init.conf, INIT_<KEY> variables, init.<key>=<value> on the
+          kernel command line (see the README)
+        signals to PID 1: CONT runit-init's request, INT ctrl-alt-del, TERM reboot, USR1 halt, USR2 poweroff
+        exit codes (not as PID 1): 0 asked; runit-init with any other argument: its usage, 0;
+          111 unable to ask; runit: 111 (must be run as process no 1)
+        """;
+
     /// <summary>The settings PID 1 runs with, once read: what a recovery after a failure falls back on.</summary>
     private static InitOptions? s_options;
 

@@ -11,6 +11,21 @@ namespace Init.Applets.Runsv;
 /// </summary>
 public static class RunsvApplet
 {
+    /// <summary><c>runsv --help</c>: docs/man/runsv.md shows the same text.</summary>
+    public const string Help = """
+        usage: runsv dir
+
+        Supervise the service directory dir as runit's runsv: run ./run (and log/run, through a pipe),
+        restart it when it exits, and obey the control bytes of supervise/control (what sv sends).
+
+          dir   the service directory: any single argument, -dash and -- included (no options)
+
+        control bytes: u up, d down, o once, x exit, t TERM, k KILL, p STOP, c CONT, h HUP, a ALRM,
+          i INT, q QUIT, 1 USR1, 2 USR2; an executable control/<c> runs first (its exit 0: nothing more)
+        signals: TERM acts as x (exit once the service is down)
+        exit codes: 0 after x, 1 usage (not exactly one argument), 111 unable to start
+        """;
+
     public static int Run(string name, string[] args)
     {
         // No options, as runit's runsv: "-dash" and "--" are directories (runsvdir passes any name).

@@ -14,6 +14,19 @@ public static class RunsvchdirApplet
 {
     public const string DefaultDirectory = "/etc/runit/runsvdir";
 
+    /// <summary><c>runsvchdir --help</c>: docs/man/runsvchdir.md shows the same text.</summary>
+    public const string Help = """
+        usage: runsvchdir dir
+
+        Switch runsvdir's services to dir, as runit's runsvchdir (2.3.0): in /etc/runit/runsvdir,
+        current becomes a symlink to dir and the old current becomes previous.
+
+          dir   a directory, named relative to /etc/runit/runsvdir (or absolute); not starting with a dot
+
+        environment: RUNSVDIR (default /etc/runit/runsvdir)
+        exit codes: 0 switched, or dir was current already; 1 usage; 111 error
+        """;
+
     public static int Run(string name, string[] args)
     {
         string program = CalledAs.Program(name);

@@ -23,6 +23,27 @@ namespace Init.Applets.Runsvdir;
 /// </summary>
 public static class RunsvdirApplet
 {
+    /// <summary><c>runsvdir --help</c>: docs/man/runsvdir.md shows the same text.</summary>
+    public const string Help = """
+        usage: runsvdir [-P] dir [log]
+
+        Supervise every service directory in dir, as runit's runsvdir: rescanned at once on changes
+        (inotify) and every 5 s; the service of a directory removed is told x.
+
+          -P    a runsv per service: each in a session of its own (setsid); only as the first argument
+          --    end of options, only as the first argument (any other -x is the directory)
+          dir   the directory of services (names starting with a dot are skipped)
+          log   seven characters or more: replaced in runsvdir's arguments, which ps shows, by what
+                the supervisors and services write to stderr (runit's readproctitle log)
+
+        environment: INIT_SUPERVISION=engine (the default: one process supervises every service) or
+          process (a runsv per service); INIT_RESTARTBACKOFF, INIT_TIMEOUTKILLMS, INIT_STOPDEPENDANTS,
+          INIT_CGROUPS, INIT_LOGRING (PID 1's settings, passed on; see the README)
+        signals: TERM exits 0 at once, the services stay supervised (the engine hands over to a
+          successor); HUP stops every service and exits 111
+        exit codes: 0 after TERM, 1 usage, 111 after HUP or unable to start
+        """;
+
     private const string SelfExe = "/proc/self/exe";
     private const long LogTickMs = 900_000;   // runit writes "." every 900 s so old messages scroll away
 

@@ -13,6 +13,21 @@ namespace Init.Applets.Shutdown;
 /// </summary>
 public static class ShutdownApplet
 {
+    /// <summary><c>poweroff --help</c> (and reboot's, halt's): docs/man/poweroff.md shows the same text.</summary>
+    public const string Help = """
+        usage: poweroff [-f]
+               reboot [-f]
+               halt [-f]
+
+        Ask PID 1 to power off, reboot or halt the machine: poweroff and reboot by runit-init's protocol
+        (the stopit and reboot files, then SIGCONT), which Init and runit both obey; halt by SIGUSR1.
+
+          -f         at once: sync and reboot(2), without PID 1 (no services stopped)
+          -h --help  this help
+
+        exit codes: 0 asked (the machine stops later), 100 usage, 111 unable to ask (or -f failed)
+        """;
+
     public static int Run(string name, string[] args)
     {
         var kind = name switch { "reboot" => ShutdownKind.Reboot, "halt" => ShutdownKind.Halt, _ => ShutdownKind.Poweroff };
@@ -20,7 +35,7 @@ public static class ShutdownApplet
         foreach (string a in args)
         {
             if (a == "-f") force = true;
-            else if (a is "-h" or "--help") { Output.Out($"usage: {name} [-f]\n"); return 0; }
+            else if (a is "-h" or "--help") return AppletTable.PrintHelp(Help);
             else { Output.Err($"usage: {name} [-f]\n"); return 100; }
         }
         if (force)

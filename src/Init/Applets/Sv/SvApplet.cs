@@ -14,6 +14,28 @@ namespace Init.Applets.Sv;
 /// </summary>
 public static class SvApplet
 {
+    /// <summary><c>sv --help</c> (as sv, not as an LSB script): docs/man/sv.md shows the same text.</summary>
+    public const string Help = """
+        usage: sv [-v] [-w sec] command service ...
+
+        Control and query services supervised by runsv or runsvdir, as runit's sv (2.3.0).
+
+          -v       wait for the command to take effect (up to 7 s), then print the service's status
+          -w sec   wait up to sec seconds instead; implies -v
+          -V       print the version, then the usage (exit 100)
+
+        commands: status up down once pause cont hup alarm interrupt quit 1 2 term kill exit
+          (by their first letter), and the LSB ones, which wait: start stop reload restart shutdown
+          force-stop force-reload force-restart force-shutdown try-restart check
+        Init's words: status --json [service ...], metrics [service ...], log service [-n N]
+        service: a name under $SVDIR (default /etc/service/), or a path starting with / or .
+          (or ending in /); without names, status --json and metrics read every service of $SVDIR
+        environment: SVDIR, SVWAIT (the wait in seconds, default 7)
+        exit codes: 0 done; 1-99 the number of services that failed (capped at 99); 100 usage or
+          fatal error; called through a link of another name it is that service's LSB script:
+          1 failure, 2 usage, 151 fatal, status 0 running, 3 down, 4 unknown
+        """;
+
     public const string DefaultServiceDirectory = "/etc/service/";   // Debian's; upstream 2.3.0 uses /service/
     private const long PollMs = 420;                                   // runit's sv polls every 420 ms
 

@@ -14,6 +14,27 @@ public static class SvlogdApplet
 {
     private const string Usage = " [-ttv] [-r c] [-R abc] [-l len] [-b buflen] dir ...";
 
+    /// <summary><c>svlogd --help</c>: docs/man/svlogd.md shows the same text.</summary>
+    public const string Help = """
+        usage: svlogd [-tttv] [-r c] [-R abc] [-l len] [-b buflen] dir ...
+
+        Read log lines on stdin and keep them in each log directory dir, rotated, as runit's svlogd
+        (current, @TAI64N.s archives; each dir's config file: s n N t ! u U p + - e E).
+
+          -t         prefix each line with a TAI64N stamp; -tt UTC YYYY-MM-DD_HH:MM:SS.xxxxx;
+                     -ttt the same with T (ISO 8601)
+          -r c       replace non-printable characters with c
+          -R abc     also replace the characters abc (with c, or _ without -r)
+          -l len     the line length that patterns, stderr and UDP see (default 1000, at most 1 MiB)
+          -b buflen  runit's buffer size (default 1024); must be greater than len
+          -v         verbose
+          -V         print the version, then the usage (exit 111)
+
+        signals: HUP reopens the directories and rereads config, ALRM rotates, TERM finishes the
+          line, writes what was read and exits 0
+        exit codes: 0 at the end of input or after TERM, 111 usage or no log directory usable
+        """;
+
     public static int Run(string name, string[] args)
     {
         var options = new SvlogdOptions();

@@ -14,6 +14,20 @@ namespace Init.Applets.Utmpset;
 public static class UtmpsetApplet
 {
     private const string Usage = " [-w] line";
+
+    /// <summary><c>utmpset --help</c>: docs/man/utmpset.md shows the same text.</summary>
+    public const string Help = """
+        usage: utmpset [-w] line
+
+        Log the terminal line out in /var/run/utmp, as runit's utmpset (2.3.0), for a getty's finish:
+        the record of a user on line becomes DEAD_PROCESS.
+
+          -w    also append a logout record for line to /var/log/wtmp
+          -V    print the version, then the usage (exit 1)
+          line  the terminal line, as in utmp (tty5), at most 32 bytes
+
+        exit codes: 0 done, 1 usage, 111 error (no user logged in on line included)
+        """;
     private static readonly Diagnostics Diag = new("utmpset");
 
     public static int Run(string name, string[] args)
