@@ -23,13 +23,15 @@ public static class Program
         // applet, still told the name it was called as (sv's LSB init-script mode needs "web").
         applet ??= AppletLinks.Resolve(Environment.GetCommandLineArgs()[0]);
         applet ??= AppletTable.Default;
-        if (args is ["--version"] && applet.AnswersVersion)
+        // PID 1 never answers and exits: the kernel would panic (init=/sbin/init --version is a boot, not a question).
+        bool pid1 = Init.Interop.Sys.GetPid() == 1;
+        if (args is ["--version"] && applet.AnswersVersion && !pid1)
         {
             Output.Out($"{invokedAs} (Init) {AppletTable.Version}\n");
             return 0;
         }
         // Only the sole argument --help: every other command line, usage errors included, is the replaced tool's.
-        if (args is ["--help"] && applet.Help?.Invoke(invokedAs) is { } help) return AppletTable.PrintHelp(help);
+        if (args is ["--help"] && !pid1 && applet.Help?.Invoke(invokedAs) is { } help) return AppletTable.PrintHelp(help);
         try
         {
             return applet.Main(invokedAs, args);

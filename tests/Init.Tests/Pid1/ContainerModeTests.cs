@@ -12,6 +12,20 @@ public class ContainerModeTests
     private static bool AllUp(TempDirectory temp, params string[] services) =>
         services.All(s => File.Exists(temp[$"service/{s}/supervise/pid"]) && File.ReadAllText(temp[$"service/{s}/supervise/pid"]).Trim().Length > 0);
 
+    /// <summary>An init=/sbin/init --version boot: PID 1 exiting after printing its version would panic the kernel.</summary>
+    [TestCase("--version"), TestCase("--help"), CancelAfter(30_000)]
+    public void As_PID_1_a_sole_version_or_help_argument_is_no_question_and_init_stays(string argument)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("service/quick/run", "exec sleep 1000\n");
+        using var init = new NamespacedInit(temp, [argument], new Dictionary<string, string?> { ["INIT_MODE"] = "container", ["INIT_SERVICEDIRECTORY"] = temp["service"] });
+        Assert.That(Run.Until(() => AllUp(temp, "quick"), 10_000), Is.True, "PID 1 did not go on to its services: " + init.Output);
+        Assert.That(init.WaitForExit(500), Is.Null, init.Output);
+        Assert.That(init.Output, Does.Not.Contain("(Init) ").And.Not.Contain("usage:"), init.Output);
+        init.Signal(15);
+        Assert.That(init.WaitForExit(15_000), Is.EqualTo(0), init.Output);
+    }
+
     [Test, CancelAfter(30_000)]
     public void SIGTERM_stops_every_service_names_each_second_what_it_waits_for_kills_the_one_ignoring_TERM_and_exits_0_within_the_grace()
     {
