@@ -22,9 +22,9 @@ public static partial class AppletTable
     public static readonly Applet[] All =
     [
         new("runsv", Runsv.RunsvApplet.Run, "supervise one service directory (runit's runsv)", Help: _ => Runsv.RunsvApplet.Help),
+        // As PID 1 no applet answers --help or --version (Program): the kernel's command line is no question.
         new("runit-init", Pid1.Pid1Applet.Run, "PID 1 (runit's runit/runit-init); `runit-init 0|6` asks PID 1 to stop", Aliases: ["runit"],
-            // PID 1 never exits: an argument --help from the kernel's command line is ignored there like any other.
-            Help: _ => Init.Interop.Sys.GetPid() == 1 ? null : Pid1.Pid1Applet.Help),
+            Help: _ => Pid1.Pid1Applet.Help),
         new("poweroff", Shutdown.ShutdownApplet.Run, "ask PID 1 to power off (runit-init protocol)", Aliases: ["reboot", "halt"], Help: _ => Shutdown.ShutdownApplet.Help),
         new("runsvdir", Runsvdir.RunsvdirApplet.Run, "start and stop a runsv for each service directory (runit's runsvdir)", Help: _ => Runsvdir.RunsvdirApplet.Help),
         // Called through a link of another name sv is that service's LSB script, whose usage errors stay runit's.
