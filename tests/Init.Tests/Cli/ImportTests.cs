@@ -176,4 +176,47 @@ public sealed class ImportTests
         Assert.That(import.Stdout, Does.Contain("==> " + dir["ssh"] + "/restart-policy <==\non-failure prevent=255\n"));
         Assert.That(Directory.Exists(dir["ssh"]), Is.False, "-n writes nothing");
     }
+
+    [Test, CancelAfter(30_000)]
+    public void Bad_input_gets_a_reason_and_a_defined_exit_code_and_an_existing_directory_is_never_touched()
+    {
+        using var dir = new TempDirectory();
+        string unit = dir.Write("web.service", "[Service]\nExecStart=/bin/sleep 1000\n");
+        string big = dir.Write("big.service", "[Service]\nExecStart=/bin/true\n# " + new string('x', 2 << 20) + "\n");
+        Assert.That(Run.Command("mkfifo", dir["fifo"]).ExitCode, Is.Zero);
+        string existing = dir.Write("existing/run", "#!/bin/sh\nexec mine\n");
+
+        (string[] Args, int Code, string Says)[] cases =
+        [
+            (["/dev/zero", dir["a"]], 1, "/dev/zero: not a plain file"),
+            ([dir["fifo"], dir["a"]], 1, "fifo: not a plain file"),
+            ([big, dir["a"]], 1, "larger than 1024 KiB"),
+            ([dir["missing.service"], dir["a"]], 111, "unable to read"),
+            ([unit, dir["existing"]], 111, "existing: exists: not overwritten"),
+            (["-x", unit, dir["a"]], 100, "usage: init import"),
+            ([unit], 100, "usage: init import"),
+        ];
+        foreach (var (args, code, says) in cases)
+        {
+            var r = Run.Command(Binary.Init, ["import", .. args]);
+            Assert.That((r.ExitCode, r.Stderr), Is.EqualTo((code, r.Stderr)), string.Join(' ', args) + "\n" + r);
+            Assert.That(r.Stderr, Does.Contain(says), r.ToString());
+        }
+        Assert.That(File.ReadAllText(dir["existing/run"]), Is.EqualTo("#!/bin/sh\nexec mine\n"));
+        Assert.That(Directory.Exists(dir["a"]), Is.False);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public void A_full_disk_fails_the_import_with_exit_111_and_leaves_nothing_behind()
+    {
+        Requires.Root("a tiny tmpfs in a mount namespace");
+        using var dir = new TempDirectory();
+        string unit = dir.Write("web.service", "[Unit]\nDescription=" + new string('d', 3000) + "\n[Service]\nExecStart=/bin/sleep 1000\nExecReload=/bin/kill -HUP $MAINPID\n");
+        Directory.CreateDirectory(dir["small"]);
+        var r = Run.Command("unshare", ["--mount", "sh", "-c",
+            $"mount -t tmpfs -o size=8k tmpfs {dir["small"]} && {Binary.Init} import {unit} {dir["small"]}/web; echo \"exit $?\"; ls -A {dir["small"]}"]);
+        Assert.That(r.Stdout, Does.StartWith("exit 111\n"), r.ToString());
+        Assert.That(r.Stderr, Does.Contain("unable to write").And.Contain(": out of disk space"), r.ToString());
+        Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1), Is.Empty, "nothing left in the full file system: " + r);
+    }
 }

@@ -1,4 +1,5 @@
 using Init.Import;
+using Init.Interop;
 using Init.Runtime;
 
 namespace Init.Applets.Import;
@@ -13,6 +14,9 @@ namespace Init.Applets.Import;
 public static class ImportApplet
 {
     public const string Usage = "usage: init import [-n] [-p PROGRAM] FILE DIR\n";
+
+    /// <summary>The largest file taken (a unit is a few KiB; Debian's largest is under 10).</summary>
+    private const long MaxBytes = 1 << 20;
 
     /// <summary><c>init import --help</c> (or -h): docs/man/import.md shows the same text.</summary>
     public const string Help = Usage + """
@@ -45,11 +49,15 @@ public static class ImportApplet
         if (args.Length - i != 2) return Fail(Usage, 100);
         string file = args[i], directory = args[i + 1];
 
+        // A unit or a config is a small plain file: never a FIFO that blocks, a device that never ends.
+        if (Sys.Stat(file, out var st) < 0) return Fail($"init import: fatal: unable to read {file}: {Diagnostics.Text(Sys.Errno)}\n", 111);
+        if (!st.IsRegular) return Fail($"init import: fatal: {file}: not a plain file\n", 1);
+        if (st.Size > MaxBytes) return Fail($"init import: fatal: {file}: larger than {MaxBytes / 1024} KiB: not a unit or a config\n", 1);
         string text;
         try { text = File.ReadAllText(file); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Fail($"init import: fatal: unable to read {file}: {(e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e is UnauthorizedAccessException ? "permission denied" : "read error")}\n", 111);
+            return Fail($"init import: fatal: unable to read {file}: {(e is UnauthorizedAccessException ? "permission denied" : "read error")}\n", 111);
         }
 
         var drafts = Convert(file, text, directory, program, out string? error);
