@@ -54,10 +54,18 @@ public static class Handover
             Stderr = stderr,
             ExtraFds = fds,
             Environment = environment,
+            SignalMask = HeldSignals,
         }, out _);
         Sys.Close(memfd);
         return rc;
     }
+
+    /// <summary>
+    /// The signals the successor starts with blocked, and unblocks once it handles them: a HUP or TERM
+    /// sent in its first milliseconds (the runtime starting) waits instead of killing it, which would
+    /// leave every service running with no supervisor.
+    /// </summary>
+    public static SignalSet HeldSignals => SignalSet.Of(Consts.SIGHUP, Consts.SIGTERM);
 
     /// <summary>The value of <see cref="SupervisionEngine.ModeVariable"/> that makes runsvdir a successor.</summary>
     public const string SuccessorMode = "successor";

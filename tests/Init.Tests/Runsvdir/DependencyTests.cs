@@ -18,11 +18,13 @@ public class DependencyTests
     /// <summary>
     /// SIGHUP tells every service x at once: none may send its dependants a 'd' of its own, which
     /// would reach them after their x and keep them (and so the engine) for good. Directly, and
-    /// after a hand-over (SIGTERM), whose successor carries the services on.
+    /// after a hand-over (SIGTERM), whose successor carries the services on: once it runs, and the
+    /// moment it is started (while its runtime starts, the signal must wait, not kill it and leave
+    /// the services with no supervisor).
     /// </summary>
-    [TestCase(false), TestCase(true)]
+    [TestCase("direct"), TestCase("successor"), TestCase("successor at once")]
     [CancelAfter(60_000)]
-    public void SIGHUP_stops_a_chain_and_the_engine_exits(bool afterHandover)
+    public void SIGHUP_stops_a_chain_and_the_engine_exits(string to)
     {
         using var temp = new TempDirectory();
         foreach (string name in new[] { "db", "web", "app" }) temp.Script($"service/{name}/run", "#!/bin/sh\nexec sleep 1000\n");
@@ -30,19 +32,25 @@ public class DependencyTests
         temp.Write("service/app/dependencies.d/web", "");
         var engine = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir");
         int successor = 0;
+        // The successor is this binary again (its comm "exe", from /proc/self/exe), as runsvdir DIR.
+        bool IsSuccessor(int pid) => pid > 0 && pid != engine.Id && !Procs.Ended(pid) && Procs.Arguments(pid) is ["runsvdir", var dir] && dir == temp["service"];
         try
         {
             Assert.That(Run.Until(() => new[] { "db", "web", "app" }.All(s => RunsvdirTests.Running(temp[$"service/{s}"])), 15_000), Is.True);
             int target = engine.Id;
-            if (afterHandover)
+            int AnySuccessor() => Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0).FirstOrDefault(IsSuccessor);
+            if (to == "successor at once")
+            {
+                // Found among the engine's children as soon as it has exec'd (or anywhere, once the engine has gone), and told at once.
+                Run.Kill(engine, 15);
+                Assert.That(Run.Until(() => (successor = engine.HasExited ? AnySuccessor() : ChildOf(engine.Id, IsSuccessor)) > 0, 5_000), Is.True, "no successor");
+                target = successor;
+            }
+            else if (to == "successor")
             {
                 Run.Kill(engine, 15);
                 Assert.That(Run.WaitForExit(engine, 5_000), Is.EqualTo(0), "the hand-over");
-                // The successor is this binary again (its comm "exe", from /proc/self/exe), as runsvdir DIR.
-                int Successor() => Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
-                    .FirstOrDefault(pid => pid > 0 && pid != engine.Id && !Procs.Ended(pid) && Procs.Arguments(pid) is ["runsvdir", var dir] && dir == temp["service"]);
-                Assert.That(Run.Until(() => Successor() > 0, 5_000), Is.True, "no successor");
-                successor = Successor();
+                Assert.That(Run.Until(() => (successor = AnySuccessor()) > 0, 5_000), Is.True, "no successor");
                 target = successor;
             }
             Run.Command("/bin/kill", "-HUP", target.ToString());
@@ -55,6 +63,17 @@ public class DependencyTests
             RunsvdirTests.Stop(engine);
             if (successor > 0 && !Procs.Ended(successor)) Run.Command("/bin/kill", "-9", successor.ToString());
         }
+    }
+
+    /// <summary>A child of <paramref name="parent"/> that <paramref name="matches"/>, from its children list (no scan of /proc); 0 if none.</summary>
+    private static int ChildOf(int parent, Func<int, bool> matches)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{parent}/task/{parent}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(int.Parse).FirstOrDefault(pid => { try { return matches(pid); } catch (IOException) { return false; } });
+        }
+        catch (IOException) { return 0; }
     }
 
     [TestCase("engine"), TestCase("process")]

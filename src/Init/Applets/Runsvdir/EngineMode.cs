@@ -27,6 +27,8 @@ public static class EngineMode
         if (successor)
         {
             loop.OnSignal(SIGTERM, _ => StopAll(0));
+            // Handled from here on: what was sent while the runtime started is delivered now.
+            Sys.ChangeSignalMask(Handover.HeldSignals.Bits, block: false);
             if (!int.TryParse(Environment.GetEnvironmentVariable(Handover.Variable), out int memfd))
             {
                 diag.Fatal($"{Handover.Variable} is not set: nothing to take over");
