@@ -31,9 +31,9 @@ public class ContainerModeTests
     {
         using var temp = new TempDirectory();
         temp.Script("service/quick/run", "exec sleep 1000\n");
-        temp.Script("service/stubborn/run", "trap '' TERM\nwhile :; do sleep 1; done\n");
+        temp.Script("service/stubborn/run", "trap '' TERM\ntouch trapped\nwhile :; do sleep 1; done\n");
         using var init = Start(temp, "--StopGraceSeconds=2");
-        Assert.That(Run.Until(() => AllUp(temp, "quick", "stubborn"), 10_000), Is.True, init.Output);
+        Assert.That(Run.Until(() => AllUp(temp, "quick", "stubborn") && File.Exists(temp["service/stubborn/trapped"]), 10_000), Is.True, init.Output);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         init.Signal(15);

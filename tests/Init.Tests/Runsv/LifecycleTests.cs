@@ -141,11 +141,12 @@ public class LifecycleTests
         File.WriteAllText(temp["notify.pl"], Notify);
         // On TERM: asks for 4 s more, takes 2 s to finish, exits 0; timeout-kill alone would KILL it after 1 s.
         File.WriteAllText(temp["stop.sh"], $"/usr/bin/perl -e 'do \"{temp["notify.pl"]}\"' EXTEND_TIMEOUT_USEC=4000000\nsleep 2\necho clean > {temp["ended"]}\n");
-        temp.Script("svc/run", $"#!/bin/sh\ntrap '. {temp["stop.sh"]}; exit 0' TERM\nwhile :; do sleep 0.1; done\n");
+        temp.Script("svc/run", $"#!/bin/sh\ntrap '. {temp["stop.sh"]}; exit 0' TERM\ntouch ../trapped\nwhile :; do sleep 0.1; done\n");
         temp.Write("svc/notify-socket", "");
         temp.Write("svc/timeout-kill", "1000\n");
         using var supervised = new Supervised(temp["svc"], Runsv(runsv));
         supervised.WaitRunning();
+        Assert.That(Run.Until(() => File.Exists(temp["trapped"]), 5000), Is.True, "./run never set its trap");
 
         Assert.That(Run.Command(Binary.Applet("sv"), "-w", "10", "down", temp["svc"]).Stdout, Does.StartWith("ok: down: "));
         Assert.That(File.Exists(temp["ended"]), Is.True, "it finished its own stop instead of being killed after 1 s");

@@ -26,11 +26,12 @@ public class SuperviseProtocolTests
     public void An_executable_control_t_that_exits_0_replaces_the_TERM_and_control_u_runs_before_every_start()
     {
         using var temp = new TempDirectory();
-        temp.Script("svc/run", "trap 'echo TERM >>../signals; exit 0' TERM\ntrap 'echo HUP >>../signals; exit 0' HUP\nwhile :; do sleep 0.05; done\n");
+        temp.Script("svc/run", "trap 'echo TERM >>../signals; exit 0' TERM\ntrap 'echo HUP >>../signals; exit 0' HUP\ntouch ../trapped\nwhile :; do sleep 0.05; done\n");
         temp.Script("svc/control/t", "echo t >>../overrides\nkill -HUP $(cat supervise/pid)\n");
         temp.Script("svc/control/u", "echo u >>../overrides\nexit 1\n");
         using var supervised = new Supervised(temp["svc"]);
         int first = supervised.WaitRunning().Pid;
+        Assert.That(Run.Until(() => File.Exists(temp["trapped"]), 5000), Is.True, "./run never set its traps");
 
         supervised.Control("t");
         Assert.That(Run.Until(() => supervised.Status().Pid is var p && p != 0 && p != first, 5000), Is.True, "restarted");

@@ -48,6 +48,8 @@ public sealed partial class ServiceState : IDisposable
         // supervise/ok exists a moment before runsv opens it: wait until sv sees a live runsv.
         Assert.That(Run.Until(() => Run.Command(Supervised.RunitSv, "status", ServiceDirectory).Stdout is var o
             && !o.StartsWith("fail:") && !o.StartsWith("warning:"), 10_000), Is.True, $"{state}: sv never saw runsv");
+        if (wantUp && state != "crashing")
+            Assert.That(Run.Until(() => IgnoresHup(r.Pid), 10_000), Is.True, $"{state}: ./run never set its trap");
         if (state is "up-with-log" or "down-with-log")
             Assert.That(Run.Until(() => _supervised.TryStatus(out r, log: true) && r.Pid != 0, 10_000), Is.True, "logger never ran");
         if (state == "paused")
@@ -55,6 +57,13 @@ public sealed partial class ServiceState : IDisposable
             _supervised.Control("p");
             Assert.That(Run.Until(() => _supervised.TryStatus(out r) && r.Paused, 5_000), Is.True, "never paused");
         }
+    }
+
+    /// <summary>The process ignores SIGHUP (its shell has run the trap), by /proc's SigIgn.</summary>
+    private static bool IgnoresHup(int pid)
+    {
+        try { return Init.Runtime.SignalSet.InStatus(File.ReadAllText($"/proc/{pid}/status"), "SigIgn:").Contains(1); }
+        catch (IOException) { return false; }
     }
 
     private void Script(string relative, string body)
