@@ -10,6 +10,9 @@
 //   Reliability  run the fault, bad-input and attack tests (Category=Reliability) and write
 //            docs/reliability.md from the rows they record
 //   Bench    side-by-side benchmarks with runit / tini (prints ratios)
+//   Soak     200 crash-looping services for ten minutes (a row for docs/reliability.md)
+//   Fuzz     afl++ on every fuzz target of tests/Fuzz, Init.Core instrumented by SharpFuzz
+//            (INIT_FUZZ_SECONDS each, 60 by default; rows for docs/reliability.md)
 //   Demo     a runsvdir tree of sample services, shown with sv status, then shut down
 //   Image    a bootable initramfs (images/build-initramfs.sh)
 //   Boot     boot that initramfs under QEMU (software emulation, serial console)
@@ -160,9 +163,10 @@ Task("Reliability").IsDependentOn("Publish").Does(() =>
         });
     }
     catch (Exception e) { failure = e; }
-    // The soak's rows, when the Soak target has run (ten minutes: not part of this one).
+    // The soak's and the fuzzers' rows, when the Soak and Fuzz targets have run (minutes: not part of this one).
     var soak = root.CombineWithFilePath("artifacts/soak.jsonl");
-    var parsed = new[] { rows, soak }.Where(f => System.IO.File.Exists(f.FullPath))
+    var fuzz = root.CombineWithFilePath("artifacts/fuzz.jsonl");
+    var parsed = new[] { rows, soak, fuzz }.Where(f => System.IO.File.Exists(f.FullPath))
         .SelectMany(f => System.IO.File.ReadAllLines(f.FullPath)).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
     string Cell(System.Text.Json.JsonElement row, string name) => row.GetProperty(name).GetString().Replace("|", "\\|");
     var md = new System.Text.StringBuilder();
@@ -204,6 +208,61 @@ Task("Soak").IsDependentOn("Publish").Does(() =>
         Configuration = configuration,
         EnvironmentVariables = new Dictionary<string, string> { ["INIT_RELIABILITY_OUT"] = rows.FullPath },
     });
+});
+
+// afl++ (Debian's afl++) on each target of tests/Fuzz for INIT_FUZZ_SECONDS (60 by default), with
+// Init.Core's IL instrumented by SharpFuzz and the committed corpus as seeds. A row per target goes
+// to artifacts/fuzz.jsonl, which the Reliability target adds to docs/reliability.md; any crash is
+// kept in artifacts/fuzz/crashes/TARGET and fails the target (replay: Fuzz.dll TARGET FILE).
+Task("Fuzz").Does(() =>
+{
+    int seconds = int.TryParse(EnvironmentVariable("INIT_FUZZ_SECONDS"), out int s) ? s : 60;
+    var work = root.Combine("artifacts/fuzz");
+    CleanDirectory(work);
+    DotNetPublish("./tests/Fuzz/Fuzz.csproj", new DotNetPublishSettings { Configuration = configuration, OutputDirectory = work.Combine("bin") });
+    if (StartProcess("dotnet", $"sharpfuzz {work.CombineWithFilePath("bin/Init.Core.dll").FullPath}") != 0) throw new Exception("sharpfuzz could not instrument Init.Core.dll");
+    var rows = root.CombineWithFilePath("artifacts/fuzz.jsonl");
+    if (FileExists(rows)) DeleteFile(rows);
+    var crashed = new List<string>();
+    foreach (var corpus in GetDirectories("./tests/Fuzz/corpus/*").OrderBy(d => d.FullPath))
+    {
+        string name = corpus.GetDirectoryName();
+        var output = work.Combine("out/" + name);
+        EnsureDirectoryExists(work.Combine("out"));
+        int exit = StartProcess("afl-fuzz", new ProcessSettings
+        {
+            Arguments = $"-V {seconds} -t 5000 -m none -i {corpus.FullPath} -o {output.FullPath} -- dotnet {work.CombineWithFilePath("bin/Fuzz.dll").FullPath} {name}",
+            // dotnet itself is not instrumented (SharpFuzz speaks afl's protocol from managed code);
+            // no UI, no CPU-governor or core_pattern demands on a shared machine.
+            EnvironmentVariables = new Dictionary<string, string>
+            {
+                ["AFL_SKIP_BIN_CHECK"] = "1", ["AFL_NO_UI"] = "1", ["AFL_SKIP_CPUFREQ"] = "1",
+                ["AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES"] = "1", ["AFL_NO_AFFINITY"] = "1",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }, out var said, out var complained);
+        System.IO.File.WriteAllLines(work.CombineWithFilePath($"out/{name}.log").FullPath, said.Concat(complained));
+        var stats = System.IO.File.ReadAllLines(output.CombineWithFilePath("default/fuzzer_stats").FullPath)
+            .Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+        var crashes = GetFiles(output.FullPath + "/default/crashes/id*").ToList();
+        var hangs = GetFiles(output.FullPath + "/default/hangs/id*").ToList();
+        if (crashes.Count + hangs.Count > 0 || exit != 0)
+        {
+            var keep = work.Combine("crashes/" + name);
+            EnsureDirectoryExists(keep);
+            CopyFiles(crashes.Concat(hangs), keep);
+            crashed.Add($"{name}: {crashes.Count} crashes, {hangs.Count} hangs, afl-fuzz exit {exit}");
+        }
+        string result = $"{crashes.Count} crashes, {hangs.Count} hangs; {stats["corpus_count"]} inputs found, {stats["execs_per_sec"]} execs/s, stability {stats["stability"]}";
+        System.IO.File.AppendAllText(rows.FullPath, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Area = "bad input", Tried = $"afl++ through SharpFuzz: fuzz target {name} for {seconds} s (Fuzz)", Tries = stats["execs_done"],
+            Result = result, Lost = "—", Doubled = "—", Peer = "—", Test = "build.cake Fuzz",
+        }) + "\n");
+        Information($"{name}: {stats["execs_done"]} runs: {result}");
+    }
+    if (crashed.Count > 0) throw new Exception("fuzzing found failures (kept in artifacts/fuzz/crashes):\n" + string.Join("\n", crashed));
 });
 
 Task("Demo").IsDependentOn("Publish").Does(() =>
