@@ -1,6 +1,7 @@
 using System.Text;
 using Init.Interop;
 using Init.Runtime;
+using Init.Supervision;
 
 namespace Init.Import;
 
@@ -29,6 +30,19 @@ public sealed class ServiceDraft(string name)
     public void Note(string note, int line = 0) => _notes.Add((line, note));
 
     public string? Content(string path) => _files.TryGetValue(path, out var file) ? file.Content : null;
+
+    /// <summary>
+    /// <c>restart-limit</c>: DEATHS within WINDOW make the service failed; with more deaths than the
+    /// supervisor remembers by default, <c>max-death-tally</c> too, or the limit would be refused.
+    /// </summary>
+    public void RestartLimit(int deaths, long windowMs)
+    {
+        Add(ServicePolicy.RestartLimitFile, $"{deaths} {windowMs}\n");
+        if (deaths > ServicePolicy.DefaultDeathTally) Add(ServicePolicy.DeathTallyFile, $"{deaths}\n");
+    }
+
+    /// <summary>A umask as sh's <c>umask</c> takes it, 1 to 4 octal digits (systemd's UMask=, supervisord's umask=).</summary>
+    public static bool IsUmask(string value) => value.Length is > 0 and <= 4 && value.All(c => c is >= '0' and <= '7');
 
     /// <summary>
     /// Creates <paramref name="directory"/> with the files: first as a sibling <c>.NAME.import</c>, renamed

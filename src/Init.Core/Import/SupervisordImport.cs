@@ -148,7 +148,7 @@ public static class SupervisordImport
         }
         if (values.Take("umask") is { } umask)
         {
-            if (umask.Value.Length is > 0 and <= 4 && umask.Value.All(c => c is >= '0' and <= '7')) run.Append($"umask {umask.Value}\n");
+            if (ServiceDraft.IsUmask(umask.Value)) run.Append($"umask {umask.Value}\n");
             else Note(umask, "not translated: not an octal mode");
         }
         if (values.Take("directory") is { } directory)
@@ -224,7 +224,7 @@ public static class SupervisordImport
         // the delay doubles, and so many deaths within the time those tries take make it failed.
         long windowMs = ((retries + 1L) * startSecs + (retries + 1L) * (retries + 2) / 2) * 1000;
         draft.Add(ServicePolicy.BackoffFile, $"1000 {Math.Max(1, retries) * 1000L} {startSecs * 1000L}\n");
-        draft.Add(ServicePolicy.RestartLimitFile, $"{Math.Clamp(retries + 1, 1, ServicePolicy.MaxDeathTally)} {windowMs}\n");
+        draft.RestartLimit(Math.Clamp(retries + 1, 1, ServicePolicy.MaxDeathTally), windowMs);
         draft.Note($"{draft.Name}: startsecs={startSecs}, startretries={retries}: approximated: restart-backoff doubling from 1 s, and failed after {retries + 1} deaths within {windowMs / 1000} s");
     }
 

@@ -115,7 +115,7 @@ public sealed partial class UnitImport
         if (interval is not null && SystemdValues.TimeSpanMs(interval.Value) is { } window) windowMs = window is SystemdValues.Infinity or 0 ? 0 : window;
         else if (interval is not null) Skip(interval, "not a time span");
         // systemd's limit applies to restarts: a service never restarted needs none.
-        if (windowMs > 0 && policy.When != RestartWhen.Never) _draft.Add(ServicePolicy.RestartLimitFile, $"{deaths} {windowMs}\n");
+        if (windowMs > 0 && policy.When != RestartWhen.Never) _draft.RestartLimit(deaths, windowMs);
         if (Either("StartLimitAction") is { } action && action.Value != "none") Skip(action, "a failed service stays down; nothing else is done");
     }
 

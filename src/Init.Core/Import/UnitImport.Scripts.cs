@@ -52,7 +52,7 @@ public sealed partial class UnitImport
             Approximate(pass, "a service gets the supervisor's whole environment, not only these");
         if (Take("Service", "UMask") is { } umask)
         {
-            if (umask.Value.All(c => c is >= '0' and <= '7') && umask.Value.Length is > 0 and <= 4) env.Append($"umask {umask.Value}\n");
+            if (ServiceDraft.IsUmask(umask.Value)) env.Append($"umask {umask.Value}\n");
             else Skip(umask, "not an octal mode");
         }
         if (Take("Service", "WorkingDirectory") is { } cwd)

@@ -251,4 +251,30 @@ public class ImportParsingTests
         drafts = SupervisordImport.Convert("[program:q]\ncommand=/bin/q\nstdout_logfile=NONE\nredirect_stderr=true", "s.conf", null, out _)!;
         Assert.That(drafts[0].Content("run"), Does.Contain("exec >/dev/null\nexec 2>&1\n"));
     }
+
+    /// <summary>
+    /// A restart limit of more deaths than the supervisor remembers by default (100) comes with a
+    /// max-death-tally that keeps them, so the supervisor takes the limit instead of refusing it.
+    /// </summary>
+    [TestCase("[Service]\nExecStart=/bin/x\nRestart=always\nStartLimitBurst=500\nStartLimitIntervalSec=60", "500 60000\n", "500\n")]
+    [TestCase("[Service]\nExecStart=/bin/x\nRestart=always\nStartLimitBurst=100\nStartLimitIntervalSec=60", "100 60000\n", null)]
+    [TestCase("[program:x]\ncommand=/bin/x\nstartretries=300", "301 *", "301\n")]
+    [TestCase("[program:x]\ncommand=/bin/x\nstartretries=3", "4 *", null)]
+    [MaxTime(5_000)]
+    public void A_restart_limit_above_the_default_tally_is_kept_by_a_max_death_tally(string source, string limit, string? tally)
+    {
+        var draft = source.StartsWith("[program:")
+            ? SupervisordImport.Convert(source, "s.conf", null, out string? error)![0]
+            : UnitImport.Convert(source, "x.service", "x.service", "x", out error)!;
+        Assert.That(error, Is.Null);
+        Assert.That(draft.Content("restart-limit"), limit.EndsWith('*') ? Does.StartWith(limit.TrimEnd('*')) : Is.EqualTo(limit));
+        Assert.That(draft.Content("max-death-tally"), Is.EqualTo(tally));
+
+        using var temp = new Support.TempDirectory();
+        Assert.That(draft.Write(temp["x"]), Is.Null);
+        var warnings = new List<string>();
+        var policy = Init.Supervision.ServicePolicy.Read(temp["x"], warnings.Add);
+        Assert.That(warnings, Is.Empty, "the supervisor takes what was written");
+        Assert.That(policy.Limit?.Deaths, Is.EqualTo(int.Parse(limit.Split(' ')[0])));
+    }
 }
