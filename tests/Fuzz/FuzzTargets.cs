@@ -27,6 +27,7 @@ public static class FuzzTargets
         ["numbers"] = Numbers,
         ["proc-stat"] = bytes => ProcStat.Parse(Text(bytes)),
         ["identity"] = Identity,
+        ["readiness"] = ReadinessFile,
         ["policy"] = Policy,
         ["timeline"] = Timeline,
         ["sv-command"] = SvCommandWord,
@@ -77,6 +78,14 @@ public static class FuzzTargets
     {
         if (ProcessIdentity.Parse(Text(bytes)) is { } identity)
             Require(ProcessIdentity.Parse(identity.ToString()) == identity, "an identity reads back as written");
+    }
+
+    /// <summary>A state only from a whole first line "STATE PID"; what is read writes back to the same record.</summary>
+    private static void ReadinessFile(byte[] bytes)
+    {
+        var read = ReadinessRecord.Parse(Text(bytes));
+        Require(read.State == Readiness.None || read.Status is null || !read.Status.Contains('\n'), "one line of status");
+        if (read.State != Readiness.None) Require(ReadinessRecord.Parse(read.Format()) == read, "a readiness record reads back as written");
     }
 
     private static void Policy(byte[] bytes)

@@ -129,13 +129,8 @@ public sealed record ServiceReport(
         Span<byte> buffer = stackalloc byte[512];
         int n = Sys.ReadFile(System.IO.Path.Combine(supervise, ServiceReadiness.File), buffer);
         if (n <= 0) return (null, null);
-        string? state = null, text = null;
-        foreach (string line in Encoding.UTF8.GetString(buffer[..n]).Split('\n'))
-        {
-            if (line.StartsWith("status ", StringComparison.Ordinal)) text = line[7..];
-            else if (line.Split(' ') is [var word, var of] && of == pid.ToString()) state = word;
-        }
-        return (state, text);
+        var record = ReadinessRecord.Parse(Encoding.UTF8.GetString(buffer[..n]));
+        return (ReadinessRecord.Word(record.Of(pid)), record.Status);
     }
 
     private static string[] ReadWords(string file)

@@ -26,7 +26,7 @@ public static class ServiceReadiness
         Span<byte> buffer = stackalloc byte[64];
         int n = Sys.ReadFile(Path.Combine(supervise, File), buffer);
         if (n < 0) return Sys.Errno == ENOENT;
-        return Encoding.ASCII.GetString(buffer[..n]).StartsWith($"ready {pid}\n", StringComparison.Ordinal);
+        return ReadinessRecord.Parse(Encoding.ASCII.GetString(buffer[..n])).Of((int)pid) == Readiness.Ready;
     }
 
     /// <summary>Running (state run, a pid) and ready, or a oneshot that is up (state run, no pid): what a dependent waits for.</summary>

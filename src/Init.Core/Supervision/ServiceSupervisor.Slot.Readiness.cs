@@ -93,14 +93,7 @@ public sealed partial class ServiceSupervisor
         private void PublishReadiness()
         {
             if (!_declares && Process.Readiness == Readiness.None) return;   // a runit service: no file of ours
-            string text = Process.Readiness switch
-            {
-                Readiness.Starting => $"starting {Process.Pid}\n",
-                Readiness.Ready => $"ready {Process.Pid}\n",
-                Readiness.Stopping => $"stopping {Process.Pid}\n",
-                _ => "",
-            };
-            if (text.Length > 0 && _statusText is not null) text += $"status {_statusText}\n";
+            string text = new ReadinessRecord(Process.Readiness, Process.Pid, _statusText).Format();
             Files.PublishOwn(SuperviseDirectory.ReadinessFile, text, _owner._diag.Warn);
         }
 
@@ -109,8 +102,9 @@ public sealed partial class ServiceSupervisor
         {
             string? text = Files.ReadReadiness();
             _declares = text is not null && text.Length > 0;
-            string first = text?.Split('\n')[0] ?? "";
-            return first == $"ready {pid}" ? Readiness.Ready : first == $"starting {pid}" ? Readiness.Starting : Readiness.None;
+            var was = ReadinessRecord.Parse(text ?? "").Of(pid);
+            // One that was stopping is gone or going: its exit is what comes next, not readiness.
+            return was is Readiness.Ready or Readiness.Starting ? was : Readiness.None;
         }
     }
 }

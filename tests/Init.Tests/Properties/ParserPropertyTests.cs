@@ -241,6 +241,23 @@ public class ParserPropertyTests
     }
 
     [Test, MaxTime(20_000)]
+    public void A_readiness_file_reads_back_as_written_and_any_text_is_safe()
+    {
+        var status = Gen.OneOf(Gen.Const((string?)null), TextOf("abc XYZ 0123456789=-.:/", 40).Select(t => (string?)t));
+        Gen.Select(Gen.Int[1, 3], Gen.Int[0, int.MaxValue], status).Sample((state, pid, text) =>
+        {
+            var written = new ReadinessRecord((Readiness)state, pid, text);
+            return ReadinessRecord.Parse(written.Format()) == written;
+        }, iter: Many);
+        TextOf("startingreadystop 0123456789\nus", 60).Sample(text =>
+        {
+            var read = ReadinessRecord.Parse(text);
+            return read.State == Readiness.None || text.StartsWith($"{ReadinessRecord.Word(read.State)} {read.Pid}\n", StringComparison.Ordinal);
+        }, iter: Many);
+        Reliability.Record("bad input", "supervise/readiness: generated records and random text", Many * 2, "round trip exact; a state only from a whole first line; nothing throws");
+    }
+
+    [Test, MaxTime(20_000)]
     public void Any_sv_command_word_parses_or_is_refused_without_throwing()
     {
         Gen.Select(TextOf("udotkpchaiq12xsrfSlbe-", 12), Gen.Bool, Gen.Bool).Sample((word, verbose, lsb) => { SvCommand.Parse(word, verbose, lsb); }, iter: Many);
