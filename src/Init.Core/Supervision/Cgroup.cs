@@ -104,10 +104,21 @@ public sealed class Cgroup(string path)
     /// <summary>Removes the directory (it must be empty of processes and child cgroups).</summary>
     public int Remove() => Sys.Rmdir(Path) == 0 || Sys.Errno == ENOENT ? 0 : Sys.Errno;
 
+    /// <summary>
+    /// The file's text, at most <paramref name="max"/> bytes. Read on the stack first: these files
+    /// are mostly a line or a few, and one is read at every start of a service (<c>cgroup.procs</c>),
+    /// where a fresh 64 KiB array each time filled the engine's heap with garbage (80 KiB per service).
+    /// </summary>
     public string? Read(string name, int max)
     {
+        Span<byte> small = stackalloc byte[Math.Min(max, SmallRead)];
+        int n = Sys.ReadFile(File(name), small);
+        if (n < 0) return null;
+        if (n < small.Length || max <= SmallRead) return Encoding.UTF8.GetString(small[..n]);
         var buffer = new byte[max];
-        int n = Sys.ReadFile(File(name), buffer);
+        n = Sys.ReadFile(File(name), buffer);
         return n < 0 ? null : Encoding.UTF8.GetString(buffer, 0, n);
     }
+
+    private const int SmallRead = 4096;
 }

@@ -52,9 +52,9 @@ public sealed partial class ServiceSupervisor
             string? scope = ServiceTimeline.ScopeOf(directory);
             if (scope is null ? given is null : Sys.RealDirectory(scope) != Sys.RealDirectory(_owner._siblings)) return;
             _timelinePath = Path.Combine(directory, ServiceTimeline.ServicesDirectory, _owner.Name);
-            byte[] buffer = new byte[ServiceTimeline.MaxBytes];
+            Span<byte> buffer = stackalloc byte[ServiceTimeline.MaxBytes];
             int n = Sys.ReadFile(_timelinePath, buffer, ServiceTimeline.Unstalled);
-            if (n > 0) _timeline = ServiceTimeline.Parse(Encoding.UTF8.GetString(buffer, 0, n), []);
+            if (n > 0) _timeline = ServiceTimeline.Parse(Encoding.UTF8.GetString(buffer[..n]), []);
         }
 
         /// <summary>A failure is said once (the timeline is a report, never worth a retry timer); the next change tries again.</summary>

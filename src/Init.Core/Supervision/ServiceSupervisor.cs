@@ -249,7 +249,7 @@ public sealed partial class ServiceSupervisor : IDisposable
         if (_started && !_disposed && _main.WaitingForDependencies) Guarded(AfterEvent);
     }
 
-    /// <summary>The engine is stopping every service (<see cref="SupervisionEngine.StopAll"/>): none sends its dependants a 'd' of its own.</summary>
+    /// <summary>Every service is being stopped at once (the engine's <see cref="SupervisionEngine.StopAll"/>, SIGTERM to runsv): none sends its dependants a 'd' of its own.</summary>
     public bool StoppingAll { get; set; }
 
     /// <summary>Sends one control byte as if it came through the FIFO (for in-process hosts).</summary>

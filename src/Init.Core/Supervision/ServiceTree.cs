@@ -48,20 +48,23 @@ public static class ServiceTree
         string[] tasks;
         try { tasks = Directory.GetDirectories($"/proc/{pid}/task"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return children; }
-        var buffer = new byte[4096];
+        Span<byte> buffer = stackalloc byte[4096];
         foreach (string task in tasks)
         {
             int n = Sys.ReadFile(Path.Combine(task, "children"), buffer);
             if (n <= 0) continue;
-            foreach (var word in Encoding.ASCII.GetString(buffer, 0, n).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var word in Encoding.ASCII.GetString(buffer[..n]).Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 if (int.TryParse(word, out int child)) children.Add(child);
         }
         return children;
     }
 
+    /// <summary>One buffer for every environ read (the supervisors' one thread): not 64 KiB of garbage per process looked at.</summary>
+    private static byte[]? s_environ;
+
     private static bool HasMark(int pid, byte[] wanted)
     {
-        var buffer = new byte[1 << 16];
+        var buffer = s_environ ??= new byte[1 << 16];
         int n = Sys.ReadFile($"/proc/{pid}/environ", buffer);
         if (n <= 0) return false;
         var environ = buffer.AsSpan(0, n);

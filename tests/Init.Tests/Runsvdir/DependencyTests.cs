@@ -22,15 +22,18 @@ public class DependencyTests
     /// moment it is started (while its runtime starts, the signal must wait, not kill it and leave
     /// the services with no supervisor).
     /// </summary>
-    [TestCase("direct"), TestCase("successor"), TestCase("successor at once")]
+    /// <para>Under a runsv per service, runsvdir's SIGHUP is a TERM to every runsv at once: each must end too.</para>
+    [TestCase("direct"), TestCase("successor"), TestCase("successor at once"), TestCase("runsv per service")]
     [CancelAfter(60_000)]
     public void SIGHUP_stops_a_chain_and_the_engine_exits(string to)
     {
         using var temp = new TempDirectory();
-        foreach (string name in new[] { "db", "web", "app" }) temp.Script($"service/{name}/run", "#!/bin/sh\nexec sleep 1000\n");
+        string[] names = ["db", "web", "app"];
+        foreach (string name in names) temp.Script($"service/{name}/run", "#!/bin/sh\nexec sleep 1000\n");
         temp.Write("service/web/dependencies.d/db", "");
         temp.Write("service/app/dependencies.d/web", "");
-        var engine = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir");
+        var engine = Run.Background(Binary.Applet("runsvdir"), [temp["service"]], temp.Path, temp.Path, "runsvdir",
+            new Dictionary<string, string?> { ["INIT_SUPERVISION"] = to == "runsv per service" ? "process" : "engine" });
         int successor = 0;
         // The successor is this binary again (its comm "exe", from /proc/self/exe), as runsvdir DIR.
         bool IsSuccessor(int pid) => pid > 0 && pid != engine.Id && !Procs.Ended(pid) && Procs.Arguments(pid) is ["runsvdir", var dir] && dir == temp["service"];
@@ -55,12 +58,17 @@ public class DependencyTests
             }
             Run.Command("/bin/kill", "-HUP", target.ToString());
             Assert.That(Run.Until(() => Procs.Ended(target), 10_000), Is.True, "the engine ended once every service was down\n" + File.ReadAllText(temp["runsvdir.err"]));
-            foreach (string name in new[] { "db", "web", "app" })
+            // Each runsv (and its service) gone: nothing works in a service directory any more.
+            Assert.That(Run.Until(() => names.All(n => Procs.In(temp[$"service/{n}"]).Count == 0), 10_000), Is.True,
+                "a supervisor or service left behind\n" + File.ReadAllText(temp["runsvdir.err"]));
+            foreach (string name in names)
                 Assert.That(File.ReadAllText(temp[$"service/{name}/supervise/stat"]).Trim(), Is.EqualTo("down"), name);
         }
         finally
         {
             RunsvdirTests.Stop(engine);
+            foreach (string name in names)
+                foreach (int pid in Procs.In(temp[$"service/{name}"])) Run.Command("/bin/kill", "-9", pid.ToString());
             if (successor > 0 && !Procs.Ended(successor)) Run.Command("/bin/kill", "-9", successor.ToString());
         }
     }

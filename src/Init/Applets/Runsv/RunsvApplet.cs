@@ -64,7 +64,14 @@ public static class RunsvApplet
             exitCode = 111;
             loop.Stop();
         };
-        loop.OnSignal(SIGTERM, _ => supervisor.Exit());
+        // TERM comes to every runsv at once (runsvdir's SIGHUP, a stage 3 that signals them all): each
+        // stops on its own, as in the engine's StopAll; a 'd' to a dependant already told to exit
+        // would turn its exit into a down, and that runsv would never end.
+        loop.OnSignal(SIGTERM, _ =>
+        {
+            supervisor.StoppingAll = true;
+            supervisor.Exit();
+        });
         loop.HandlerFailed = e => diag.Warn("internal error: " + e.Message);
         supervisor.Start();
         // runsvdir's scan interval: a log/ made later gets its logger (the engine checks at its scans).
