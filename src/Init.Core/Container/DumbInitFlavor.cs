@@ -64,7 +64,7 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
 
     public override void Forward(int signo, int target)
     {
-        Debug($"Received signal {signo}.");
+        if (Verbose) Debug($"Received signal {signo}.");
         if (_handOff.Remove(signo))
         {
             Debug($"Ignoring tty hand-off signal {signo}.");
@@ -93,15 +93,15 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
     private void Translate(int signo, int target)
     {
         int sent = Options.Translate(signo);
-        if (sent != signo) Debug($"Translating signal {signo} to {sent}.");
-        if (sent == 0) { Debug($"Not forwarding signal {sent} to children (ignored)."); return; }
+        if (sent != signo && Verbose) Debug($"Translating signal {signo} to {sent}.");
+        if (sent == 0) { if (Verbose) Debug($"Not forwarding signal {sent} to children (ignored)."); return; }
         Sys.Kill(target, sent);
-        Debug($"Forwarded signal {sent} to children.");
+        if (Verbose) Debug($"Forwarded signal {sent} to children.");
     }
 
     private void DescribeExit(int pid, int status)
     {
-        if (Options.Verbosity <= 1) return;
+        if (!Verbose) return;
         // dumb-init learns of exits from SIGCHLD and says so; Init from pidfds and sweeps too, but the lines are the same.
         Debug($"Received signal {SIGCHLD}.");
         Debug(WaitStatus.Signaled(status)
@@ -109,8 +109,11 @@ public sealed class DumbInitFlavor(ContainerOptions options, InheritedSignals in
             : $"A child with PID {pid} exited with exit status {WaitStatus.ExitCode(status)}.");
     }
 
+    /// <summary>-v: its lines are made only then (signals and exits pass here by the thousand).</summary>
+    private bool Verbose => Options.Verbosity > 1;
+
     private void Debug(string message)
     {
-        if (Options.Verbosity > 1) Output.Err($"[dumb-init] {message}\n");
+        if (Verbose) Output.Err($"[dumb-init] {message}\n");
     }
 }

@@ -34,7 +34,8 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     {
         // tini keeps SIGTTIN/SIGTTOU ignored for itself and never passes them on.
         if (signo is SIGTTIN or SIGTTOU) return;
-        Log.Debug($"Passing signal: '{Sys.StrSignal(signo)}'");
+        // Every signal passes here: its line (strsignal, a string) only when it is printed.
+        if (Log.DebugEnabled) Log.Debug($"Passing signal: '{Sys.StrSignal(signo)}'");
         if (Sys.Kill(target, signo) < 0)
         {
             if (Sys.Errno == ESRCH) Log.Warn("Child was dead when forwarding signal");
@@ -46,8 +47,11 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     // may stand for several; tini's line for the signal is kept (scripts grep for it), one per reaped child.
     public override void OrphanReaped(int pid, int status)
     {
-        Log.Debug("Received SIGCHLD");
-        Log.Debug($"Reaped child with pid: '{pid}'");
+        if (Log.DebugEnabled)
+        {
+            Log.Debug("Received SIGCHLD");
+            Log.Debug($"Reaped child with pid: '{pid}'");
+        }
         if (Options.WarnOnReap) Log.Warn($"Reaped zombie process with pid={pid}");
     }
 
