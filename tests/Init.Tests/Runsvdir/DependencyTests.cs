@@ -21,8 +21,8 @@ public class DependencyTests
     /// after a hand-over (SIGTERM), whose successor carries the services on: once it runs, and the
     /// moment it is started (while its runtime starts, the signal must wait, not kill it and leave
     /// the services with no supervisor).
-    /// </summary>
     /// <para>Under a runsv per service, runsvdir's SIGHUP is a TERM to every runsv at once: each must end too.</para>
+    /// </summary>
     [TestCase("direct"), TestCase("successor"), TestCase("successor at once"), TestCase("runsv per service")]
     [CancelAfter(60_000)]
     public void SIGHUP_stops_a_chain_and_the_engine_exits(string to)
@@ -39,7 +39,7 @@ public class DependencyTests
         bool IsSuccessor(int pid) => pid > 0 && pid != engine.Id && !Procs.Ended(pid) && Procs.Arguments(pid) is ["runsvdir", var dir] && dir == temp["service"];
         try
         {
-            Assert.That(Run.Until(() => new[] { "db", "web", "app" }.All(s => RunsvdirTests.Running(temp[$"service/{s}"])), 15_000), Is.True);
+            Assert.That(Run.Until(() => names.All(s => RunsvdirTests.Running(temp[$"service/{s}"])), 15_000), Is.True);
             int target = engine.Id;
             int AnySuccessor() => Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0).FirstOrDefault(IsSuccessor);
             if (to == "successor at once")
