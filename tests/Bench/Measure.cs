@@ -10,6 +10,29 @@ public static class Measure
 
     public static long Threads(int pid) => StatusField(pid, "Threads");
 
+    /// <summary>
+    /// Where the resident pages are, in KiB: mapped from files (the executable, libc), in malloc's
+    /// brk heap, and in other anonymous mappings (the GC's regions, thread stacks, malloc's mmaps).
+    /// What grows tells a leak of managed objects from native allocations from code paged in.
+    /// </summary>
+    public static (long File, long MallocHeap, long OtherAnon) RssParts(int pid)
+    {
+        long file = 0, heap = 0, anon = 0;
+        string? mapping = null;
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-')) { mapping = line; continue; }
+            if (!line.StartsWith("Rss:") || mapping is null) continue;
+            long kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            string[] fields = mapping.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            string path = fields.Length > 5 ? fields[5].Trim() : "";
+            if (path == "[heap]") heap += kb;
+            else if (path.StartsWith('/')) file += kb;
+            else anon += kb;
+        }
+        return (file, heap, anon);
+    }
+
     /// <summary>Unique set size in KiB: Private_Clean + Private_Dirty from smaps_rollup.</summary>
     public static long UssKb(int pid)
     {

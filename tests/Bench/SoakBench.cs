@@ -5,7 +5,7 @@ namespace Init.Bench;
 /// <summary>
 /// Soak: 200 services crash-looping at random under one engine (our runsvdir) for ten minutes
 /// (<c>INIT_SOAK_SECONDS</c> to change it), a quarter of them writing lines to svlogd loggers. Every
-/// 30 s: the engine's RSS and open descriptors, its children still zombies a second after being
+/// 30 s: the engine's RSS (and where it is: file-backed, malloc's heap, other anonymous) and open descriptors, its children still zombies a second after being
 /// seen as such, its CPU share, and the starts so far. What must hold: RSS and descriptors flat once warm, no such zombie,
 /// CPU in proportion to the restarts (no busy loop). Run on request only: <c>Bench soak BINDIR</c>.
 /// </summary>
@@ -14,13 +14,20 @@ public static class SoakBench
     private const int Services = 200, Logged = 50;
     private const int SampleSeconds = 30;
 
+    /// <summary>
+    /// Each service's ring of last lines (<c>sv log</c>) grows with its lines up to its bound, by
+    /// design: 8 KiB here, and ~100-byte lines at ~0.6 starts/s per service, fill every ring within
+    /// the warm-up, so growth after it is growth that nothing bounds.
+    /// </summary>
+    private const int RingBytes = 8192, WarmUpSeconds = 180;
+
     /// <summary>Runs 0–2.9 s, then exits 0, 1 or 2 or is killed by a signal; counts its starts in ../starts.</summary>
     private const string Crasher = """
         #!/bin/sh
         echo >>../starts
         n=$(od -An -N1 -tu1 /dev/urandom)
         sleep $((n % 30 / 10)).$((n % 10))
-        echo "line $n"
+        echo "line $n ................................................................................................"
         [ $((n % 4)) -eq 3 ] && kill -9 $$
         exit $((n % 3))
         """;
@@ -39,6 +46,7 @@ public static class SoakBench
         }
         var info = new ProcessStartInfo(Path.Combine(bin, "runsvdir"), dir) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
         info.Environment["INIT_SUPERVISION"] = "engine";
+        info.Environment["INIT_LOGRING"] = RingBytes.ToString();
         using var engine = Process.Start(info)!;
         // The services without log/ speak through the engine's default logger, on its output: counted, not shown.
         long lines = 0, warnings = 0;
@@ -49,27 +57,28 @@ public static class SoakBench
         try
         {
             Console.WriteLine($"{Services} services crash-looping at random ({Logged} with svlogd) under the engine for {seconds} s");
-            Console.WriteLine($"{"t (s)",6}{"RSS KiB",10}{"fds",6}{"zombies",9}{"CPU %",7}{"starts",9}{"starts/s",10}{"CPU ms/start",14}");
-            var samples = new List<(long Rss, int Fds, int Zombies)>();
+            Console.WriteLine($"{"t (s)",6}{"RSS KiB",10}{"file",7}{"malloc",7}{"anon",7}{"fds",6}{"zombies",9}{"CPU %",7}{"starts",9}{"starts/s",10}{"CPU ms/start",14}");
+            var samples = new List<(int T, long Rss, int Fds, int Zombies)>();
             long cpuBefore = Measure.CpuNs(engine.Id), startsBefore = 0;
             var clock = Stopwatch.StartNew();
             for (int t = SampleSeconds; t <= seconds; t += SampleSeconds)
             {
                 Thread.Sleep(TimeSpan.FromSeconds(t) - clock.Elapsed);
                 long cpu = Measure.CpuNs(engine.Id), starts = Starts(dir);
-                var sample = (Rss: Measure.RssKb(engine.Id), Fds: Directory.GetFiles($"/proc/{engine.Id}/fd").Length, Zombies: LastingZombies(engine.Id));
+                var sample = (T: t, Rss: Measure.RssKb(engine.Id), Fds: Directory.GetFiles($"/proc/{engine.Id}/fd").Length, Zombies: LastingZombies(engine.Id));
                 samples.Add(sample);
+                var parts = Measure.RssParts(engine.Id);
                 double cpuShare = (cpu - cpuBefore) / 1e7 / SampleSeconds;
                 long started = starts - startsBefore;
-                Console.WriteLine($"{t,6}{sample.Rss,10}{sample.Fds,6}{sample.Zombies,9}{cpuShare,7:0.0}{starts,9}{started / (double)SampleSeconds,10:0.0}" +
+                Console.WriteLine($"{t,6}{sample.Rss,10}{parts.File,7}{parts.MallocHeap,7}{parts.OtherAnon,7}{sample.Fds,6}{sample.Zombies,9}{cpuShare,7:0.0}{starts,9}{started / (double)SampleSeconds,10:0.0}" +
                     $"{(started == 0 ? double.NaN : (cpu - cpuBefore) / 1e6 / started),14:0.00}");
                 (cpuBefore, startsBefore) = (cpu, starts);
             }
-            // Warm from the second sample on: the first still holds the start-up's growth.
-            var warm = samples.Skip(1).ToList();
+            // Warm once the rings are full (for a short run: from the second sample, the first still holds the start-up's growth).
+            var warm = samples.Where(x => x.T >= Math.Min(WarmUpSeconds, seconds / 2)).ToList();
             if (warm.Count > 0)
             {
-                string result = $"RSS drift after warm-up {warm[^1].Rss - warm[0].Rss} KiB (max {warm.Max(x => x.Rss)}), " +
+                string result = $"RSS drift after warm-up (from {warm[0].T} s) {warm[^1].Rss - warm[0].Rss} KiB (max {warm.Max(x => x.Rss)}), " +
                     $"descriptors {warm.Min(x => x.Fds)}–{warm.Max(x => x.Fds)}, most zombies left a second {samples.Max(x => x.Zombies)}, engine alive: {!engine.HasExited}; " +
                     $"{Interlocked.Read(ref lines)} lines through the default logger, {Interlocked.Read(ref warnings)} warnings";
                 Console.WriteLine(result);

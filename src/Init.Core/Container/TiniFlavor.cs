@@ -22,7 +22,10 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     /// <summary>tini makes the child's new group the terminal's foreground group (tcsetpgrp on stdin) when stdin is our controlling terminal.</summary>
     public override int ForegroundTerminal() => Sys.IsTerminal(0) && Sys.TcGetPgrp(0) >= 0 ? 0 : -1;
 
-    public override void Spawned(string program, int pid) => Log.Info($"Spawned child process '{program}' with pid '{pid}'");
+    public override void Spawned(string program, int pid)
+    {
+        if (Log.InfoEnabled) Log.Info($"Spawned child process '{program}' with pid '{pid}'");
+    }
 
     public override int SpawnFailed(string program, int errno)
     {
@@ -58,13 +61,22 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     public override int MainChildExited(int pid, int status, int target)
     {
         int code = WaitStatus.ToExitCode(status);
-        Log.Debug("Received SIGCHLD");
-        Log.Debug($"Reaped child with pid: '{pid}'");
-        if (WaitStatus.Signaled(status)) Log.Info($"Main child exited with signal (with signal '{Sys.StrSignal(WaitStatus.TermSignal(status))}')");
-        else Log.Info($"Main child exited normally (with status '{code}')");
-        // tini's reaping loop then finds no child left (or none exited yet), and exits.
-        Log.Trace(Sys.HasChildren() ? "No child to reap" : "No child to wait");
-        Log.Trace("Exiting: child has exited");
+        if (Log.DebugEnabled)
+        {
+            Log.Debug("Received SIGCHLD");
+            Log.Debug($"Reaped child with pid: '{pid}'");
+        }
+        if (Log.InfoEnabled)
+        {
+            if (WaitStatus.Signaled(status)) Log.Info($"Main child exited with signal (with signal '{Sys.StrSignal(WaitStatus.TermSignal(status))}')");
+            else Log.Info($"Main child exited normally (with status '{code}')");
+        }
+        if (Log.TraceEnabled)
+        {
+            // tini's reaping loop then finds no child left (or none exited yet), and exits.
+            Log.Trace(Sys.HasChildren() ? "No child to reap" : "No child to wait");
+            Log.Trace("Exiting: child has exited");
+        }
         return Options.RemapToZero[code] ? 0 : code;
     }
 }

@@ -54,5 +54,8 @@ public sealed class TiniLog(int verbosity)
     public void Info(string message) { if (verbosity > 1) Output.Out($"[INFO  tini ({Sys.GetPid()})] {message}\n"); }
     public void Debug(string message) { if (verbosity > 2) Output.Out($"[DEBUG tini ({Sys.GetPid()})] {message}\n"); }
     public void Trace(string message) { if (verbosity > 3) Output.Out($"[TRACE tini ({Sys.GetPid()})] {message}\n"); }
+    // A line's text (a string, often strsignal or a pid formatted) is built only when it is printed.
+    public bool InfoEnabled => verbosity > 1;
     public bool DebugEnabled => verbosity > 2;
+    public bool TraceEnabled => verbosity > 3;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Init.Interop;
 using static Init.Interop.Consts;
 
@@ -113,13 +114,19 @@ public static unsafe class Spawner
     {
         int rc;
         int[] stdio = [request.Stdin, request.Stdout, request.Stderr];
-        var moves = new List<(int Source, int Target)>();
+        var moves = new List<(int Source, int Target)>(3 + request.ExtraFds.Length);
         for (int target = 0; target <= 2; target++)
             if (stdio[target] >= 0) moves.Add((stdio[target], target));
-        moves.AddRange(request.ExtraFds);
-        if (moves.Select(m => m.Target).Distinct().Count() != moves.Count) return EINVAL;   // two sources for one number
-        int highest = Math.Max(2, moves.Max(m => m.Target as int?) ?? 0);
-        foreach (var (source, target) in Ordered(moves))
+        foreach (var move in request.ExtraFds) moves.Add(move);
+        // A handful of moves, on every start: loops, not a set (its allocation cost more than the spawn's setup).
+        int highest = 2;
+        for (int i = 0; i < moves.Count; i++)
+        {
+            highest = Math.Max(highest, moves[i].Target);
+            for (int j = 0; j < i; j++)
+                if (moves[j].Target == moves[i].Target) return EINVAL;   // two sources for one number
+        }
+        foreach (var (source, target) in Ordered(CollectionsMarshal.AsSpan(moves)))
             if ((rc = Sys.FileActionsAddDup2(actions, source, target)) != 0) return rc;
         // Closed last: a descriptor of ours numbered 0 to 2 may be one of the sources above.
         for (int target = 0; target <= 2; target++)
@@ -141,15 +148,20 @@ public static unsafe class Spawner
     /// number above all of them, which closefrom then closes. dup2 onto itself stays: it clears
     /// FD_CLOEXEC (glibc ≥ 2.29), so the same number works too.
     /// </summary>
-    internal static List<(int Source, int Target)> Ordered(IEnumerable<(int Source, int Target)> moves)
+    internal static List<(int Source, int Target)> Ordered(ReadOnlySpan<(int Source, int Target)> moves)
     {
-        var pending = moves.ToList();
-        var ordered = new List<(int, int)>(pending.Count);
-        int spare = pending.Count == 0 ? 3 : pending.Max(m => Math.Max(m.Source, m.Target)) + 1;
+        // Plain loops: this runs at every start of every service, and a handful of moves needs no more.
+        var pending = new List<(int Source, int Target)>(moves.Length);
+        int spare = 3;   // above stdio even when no move names it: an inherited 2 must survive
+        foreach (var move in moves)
+        {
+            pending.Add(move);
+            spare = Math.Max(spare, Math.Max(move.Source, move.Target) + 1);
+        }
+        var ordered = new List<(int, int)>(pending.Count + 1);
         while (pending.Count > 0)
         {
-            // dup2 onto itself destroys nothing; any other move must wait while its target is still to be read.
-            int free = pending.FindIndex(m => m.Source == m.Target || !pending.Exists(other => other != m && other.Source == m.Target));
+            int free = FirstSafe(pending);
             if (free >= 0)
             {
                 ordered.Add(pending[free]);
@@ -164,5 +176,22 @@ public static unsafe class Spawner
             spare++;
         }
         return ordered;
+    }
+
+    /// <summary>
+    /// The first move that destroys nothing still to be read: a dup2 onto itself, or one whose target
+    /// no other pending move reads; -1 when there is none.
+    /// </summary>
+    private static int FirstSafe(List<(int Source, int Target)> pending)
+    {
+        for (int i = 0; i < pending.Count; i++)
+        {
+            var (source, target) = pending[i];
+            bool read = false;
+            for (int j = 0; j < pending.Count && !read && source != target; j++)
+                read = j != i && pending[j].Source == target;
+            if (!read) return i;
+        }
+        return -1;
     }
 }

@@ -24,6 +24,34 @@ public class DefaultLoggerTests
         return new StreamReader(stream).ReadToEnd();
     }
 
+    [Test, CancelAfter(120_000)]
+    public void Garbage_does_not_grow_the_engine_the_collector_runs_long_before()
+    {
+        // Every sv log answer is a fresh 64 KiB snapshot of the ring, garbage once sent: 200 of them
+        // are 12.5 MiB. The runtime's default first generation (sized from the L3 cache, ≈ 13 MiB here)
+        // let the engine's RSS grow by all of it before a first collection; ours is 256 KiB.
+        using var temp = new TempDirectory();
+        temp.Script("service/talker/run", "#!/bin/sh\nseq 1 20000\nexec sleep 1000\n");
+        var engine = StartEngine(temp);
+        try
+        {
+            Assert.That(Run.Until(() => SvLog(temp, "talker", "-n", "1").Stdout == "20000\n", 20_000), Is.True, "the ring holds the last line");
+            long before = AnonKiB(engine.Id);
+            for (int i = 0; i < 200; i++)
+                Assert.That(SvLog(temp, "talker", "-n", "100000000").Stdout.Length, Is.InRange(60 * 1024, 64 * 1024));
+            long after = AnonKiB(engine.Id);
+            TestContext.Out.WriteLine($"engine RssAnon {before} KiB before 200 snapshots of 64 KiB, {after} KiB after");
+            Assert.That(after - before, Is.LessThan(4 * 1024), "12.5 MiB of garbage, collected as it came");
+        }
+        finally
+        {
+            RunsvdirTests.Stop(engine);
+        }
+    }
+
+    private static long AnonKiB(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("RssAnon:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+
     [Test, CancelAfter(180_000)]
     public void A_million_lines_come_out_prefixed_and_in_order_while_the_engine_stays_small_and_sv_log_prints_the_last()
     {

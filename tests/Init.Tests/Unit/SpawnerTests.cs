@@ -153,6 +153,18 @@ public class SpawnerTests
         Assert.That(spares, Is.Not.Empty.And.All.GreaterThan(9), "the cycle goes through a number above every one in use (closefrom closes it)");
     }
 
+    [Test, MaxTime(5_000)]
+    public void A_cycle_among_stdin_and_stdout_goes_through_a_number_above_stderr()
+    {
+        // Swapping 0 and 1 with 2 inherited: the spare must not be 2, or the child loses its stderr.
+        (int Source, int Target)[] moves = [(0, 1), (1, 0)];
+
+        var ordered = Spawner.Ordered(moves);
+
+        var spares = ordered.Select(m => m.Target).Except(moves.Select(m => m.Target)).ToList();
+        Assert.That(spares, Is.Not.Empty.And.All.GreaterThan(2), string.Join(", ", ordered));
+    }
+
     [Test, MaxTime(10_000)]
     public void Two_descriptors_swapped_on_their_way_to_the_child_arrive_each_at_the_others_number()
     {
