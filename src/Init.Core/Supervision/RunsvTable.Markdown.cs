@@ -13,6 +13,7 @@ public static partial class RunsvTable
     [
         (Op.WantUp, "want up", "want = up"),
         (Op.WantDown, "want down", "want = down"),
+        (Op.WantDownUnlessExit, "want down, unless exit", "beyond runsv: want = down, but an exit already wanted stays (only `u` takes it back), so a `d` after `x` still ends the supervisor"),
         (Op.WantExit, "want exit", "want = exit"),
         (Op.ForgetOnce, "no once", "a pending `o` start is dropped"),
         (Op.ArmOnce, "once", "start `./run` once at the loop top although want is down (`o`)"),

@@ -6,7 +6,7 @@ namespace Init.Supervision;
 /// <summary>One effect of a transition; a cell of <see cref="RunsvTable"/> is a list of them, run in order (each explained in docs/runsv-state-table.md).</summary>
 public enum Op : byte
 {
-    WantUp, WantDown, WantExit, ForgetOnce, ArmOnce, Publish,
+    WantUp, WantDown, WantDownUnlessExit, WantExit, ForgetOnce, ArmOnce, Publish,
     Override, Signal, Term, ContUnlessWantUp, OverrideAsWanted,
     MarkDown, Pause, Unpause,
     ForgetPid, RecordStatus, EnterFinish, Stamp,
@@ -55,9 +55,9 @@ public static partial class RunsvTable
     private static readonly (char Command, Step[] None, Step[] Run, Step[] Finish)[] ServiceControl =
     [
         ('u', [WantUp, Publish, Reconcile], [WantUp, Publish, Reconcile], [WantUp, Publish, Reconcile]),
-        ('d', [WantDown, ForgetOnce, Publish, Reconcile],
-              [WantDown, ForgetOnce, Publish, StopDependants, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
-              [WantDown, ForgetOnce, Publish, Reconcile]),
+        ('d', [WantDownUnlessExit, ForgetOnce, Publish, Reconcile],
+              [WantDownUnlessExit, ForgetOnce, Publish, StopDependants, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],
+              [WantDownUnlessExit, ForgetOnce, Publish, Reconcile]),
         ('o', [WantDown, Publish, ArmOnce, Reconcile], [WantDown, Publish, Reconcile], [WantDown, Publish, Reconcile]),
         ('x', [WantExit, ForgetOnce, Publish, Reconcile],
               [WantExit, ForgetOnce, Publish, StopDependants, Control('t'), Term, ArmKill, ContUnlessWantUp, OverrideAsWanted, Reconcile],

@@ -349,6 +349,10 @@ public sealed class ServiceProcess(bool isLog, IServiceActions actions)
         {
             case Op.WantUp: Want = Want.Up; ClearFailure(); break;
             case Op.WantDown: Want = Want.Down; break;
+            // Beyond runsv: d keeps an exit already wanted (only u takes it back). A d reaching a service
+            // after its x, as a dependency stopping first sends during `sv exit a b`, would otherwise
+            // leave its supervisor down for good.
+            case Op.WantDownUnlessExit: if (Want != Want.Exit) Want = Want.Down; break;
             case Op.WantExit: Want = Want.Exit; break;
             case Op.ForgetOnce: _oncePending = false; break;
             case Op.ArmOnce: _oncePending = true; break;

@@ -49,6 +49,30 @@ public class StoppingTests
         Assert.That(took, Is.InRange(1.5, 5.0), "KILLed timeout-kill after the TERM");
     }
 
+    /// <summary>
+    /// A 'd' that reaches a service after its 'x' (a dependency stopping first sends one during
+    /// <c>sv exit a b</c>) keeps the exit: the service goes down and its supervisor still ends.
+    /// runit's runsv turns the exit into a down and stays for good; ours deliberately does not.
+    /// </summary>
+    [TestCase(Ours), TestCase(Supervised.Engine), TestCase(Supervised.RunitRunsv), CancelAfter(30_000)]
+    public void A_d_after_x_keeps_the_exit_where_runits_runsv_stays_down(string runsv)
+    {
+        using var temp = new TempDirectory();
+        temp.Script("svc/run", "exec sleep 1000\n");
+        using var supervised = new Supervised(temp["svc"], Runsv(runsv));
+        int pid = supervised.WaitRunning().Pid;
+
+        supervised.Control("xd");
+
+        Assert.That(Run.Until(() => !Directory.Exists($"/proc/{pid}"), 5000), Is.True, "the service was not stopped");
+        if (runsv == Supervised.RunitRunsv)
+        {
+            Run.Never(() => supervised.Exited, TimeSpan.FromSeconds(2), "runit's runsv exited");
+            Assert.That(supervised.Status().State, Is.EqualTo(RunState.Down), "runit's runsv: the d made it a down");
+        }
+        else Assert.That(Run.Until(() => supervised.Exited, 5000), Is.True, "the supervisor stayed: the d turned its exit into a down");
+    }
+
     [TestCase(Ours), TestCase(Supervised.Engine), CancelAfter(30_000)]
     public void The_global_TimeoutKillMs_setting_kills_a_TERM_ignoring_service_without_the_file(string runsv)
     {
