@@ -13,6 +13,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] public static partial int fcntl_lock(int fd, int cmd, FileLock* region);
     [LibraryImport(Lib, SetLastError = true)] public static partial int fchdir(int fd);
     [LibraryImport(Lib, SetLastError = true)] public static partial int renameat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath);
+    [LibraryImport(Lib, SetLastError = true)] public static partial int renameat2(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, uint flags);
     [LibraryImport(Lib, SetLastError = true)] public static partial int fstatat(int dirfd, byte* path, Tmds.Linux.stat* buf, int flags);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint getdents64(int fd, byte* buffer, nuint count);
     /// <summary>realpath(3) into the caller's PATH_MAX buffer: walks the path with lstat and readlink, so it needs no /proc.</summary>

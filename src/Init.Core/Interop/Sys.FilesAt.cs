@@ -121,6 +121,20 @@ public static unsafe partial class Sys
     }
 
     /// <summary>
+    /// renameat2(2) with RENAME_EXCHANGE within one directory: the two entries swap, atomically (each
+    /// name always names a file). Fails with ENOENT when either is missing, EINVAL where the file
+    /// system cannot exchange.
+    /// </summary>
+    public static int ExchangeAt(int dirFd, string a, string b)
+    {
+        const uint RENAME_EXCHANGE = 2;
+        Span<byte> pa = Utf8Z(a, stackalloc byte[256]);
+        Span<byte> pb = Utf8Z(b, stackalloc byte[256]);
+        fixed (byte* x = pa) fixed (byte* y = pb)
+            return Libc.renameat2(dirFd, x, dirFd, y, RENAME_EXCHANGE) == 0 ? 0 : Fail(LastError);
+    }
+
+    /// <summary>
     /// Creates <paramref name="name"/> afresh for writing: whatever has the name now (a symlink or a
     /// hard link planted there included) is unlinked, then O_CREAT | O_EXCL, which never follows a link.
     /// </summary>

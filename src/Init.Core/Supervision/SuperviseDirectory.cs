@@ -243,6 +243,16 @@ public sealed class SuperviseDirectory : IDisposable
             Sys.UnlinkAt(_dir, temp);
             return false;
         }
+        // Swapped in rather than renamed over: ext4 writes a file out at once when a rename replaces
+        // another (auto_da_alloc), measured 430–530 µs per file here against 90 µs for the exchange
+        // and the unlink of the old one, three files per start. Readers see the old file or the new
+        // one either way. The first time (nothing to swap with) and where the file system cannot
+        // exchange, a plain rename.
+        if (Sys.ExchangeAt(_dir, temp, name) == 0)
+        {
+            Sys.UnlinkAt(_dir, temp);
+            return true;
+        }
         if (Sys.RenameAt(_dir, temp, name) < 0) { warn($"unable to rename {name}.new to {_label}/{name}", Sys.Errno); return false; }
         return true;
     }
