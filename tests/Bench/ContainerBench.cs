@@ -7,7 +7,8 @@ namespace Init.Bench;
 /// links) against Debian's tini and dumb-init. (1) Start-up alone: each printing its version, beside
 /// an empty NativeAOT program with init's runtime settings (the floor of any process in our stack).
 /// (2) Exec overhead: wall time of <c>ENTRYPOINT -- /bin/true</c>, and that minus start-up, which is
-/// what the entrypoint itself adds (signal set-up, spawn, reaping, exit). (3) Reaping throughput:
+/// what the entrypoint itself adds (signal set-up, spawn, reaping, exit), beside the floor doing only
+/// posix_spawn and waitpid (what no NativeAOT entrypoint goes below). (3) Reaping throughput:
 /// as PID 1 of a new PID namespace, the child makes 2,000 orphans that exit at once and waits until
 /// the reaper has collected them all. (4) Forwarding latency: a signal sent to the entrypoint until
 /// the child's handler has run.
@@ -36,10 +37,12 @@ public static class ContainerBench
         ("ours: dumb-init link", Path.Combine(bin, "dumb-init"), []),
     ];
 
+    private static string Floor(string bin) => Path.GetFullPath(Path.Combine(bin, "..", "floor", "runtime-floor"));
+
     /// <summary>Start-up alone: (name, file, arguments); the floor is left out when it was not published.</summary>
     private static (string Name, string File, string[] Args)[] StartUps(string bin)
     {
-        var floor = Path.GetFullPath(Path.Combine(bin, "..", "floor", "runtime-floor"));
+        var floor = Floor(bin);
         return
         [
             ("tini --version", "/usr/bin/tini", ["--version"]),
@@ -56,12 +59,16 @@ public static class ContainerBench
         // Interleaved rounds so machine load hits every contender alike.
         var start = new double[startUps.Length];
         var total = new double[contenders.Length];
+        // The floor's own `-- /bin/true`: posix_spawn and waitpid from an empty NativeAOT Main.
+        bool hasFloor = startUps.Length == 3;
+        double floorTotal = 0;
         for (int round = 0; round < TrueRuns; round++)
         {
             for (int i = 0; i < startUps.Length; i++)
                 start[i] += Time(startUps[i].File, startUps[i].Args) / TrueRuns;
             for (int i = 0; i < contenders.Length; i++)
                 total[i] += Time(contenders[i].File, [.. contenders[i].Options, "/bin/true"]) / TrueRuns;
+            if (hasFloor) floorTotal += Time(Floor(bin), ["--", "/bin/true"]) / TrueRuns;
         }
         Console.WriteLine($"-- start-up alone, mean wall time of {TrueRuns} runs (spawned from .NET; the same overhead for all)");
         for (int i = 0; i < startUps.Length; i++)
@@ -78,6 +85,14 @@ public static class ContainerBench
                 ? $"added {total[i] - (ours ? ourStart : start[0]),6:0.00} ms (vs tini {Measure.Ratio(total[i] - (ours ? ourStart : start[0]), tiniAdded)})"
                 : "";
             Console.WriteLine($"{contenders[i].Name,-22} {total[i],8:0.00} ms   vs tini {Measure.Ratio(total[i], total[0])}   {added}");
+        }
+        if (hasFloor)
+        {
+            // What no NativeAOT entrypoint can go below: the runtime's start-up plus a bare spawn and wait.
+            double floorAdded = floorTotal - start[1];
+            Console.WriteLine($"{"floor: spawn + wait",-22} {floorTotal,8:0.00} ms   vs tini {Measure.Ratio(floorTotal, total[0])}   added {floorAdded,6:0.00} ms (vs tini {Measure.Ratio(floorAdded, tiniAdded)})");
+            Console.WriteLine($"(a) what init -- adds: {Measure.Ratio(total[2] - ourStart, tiniAdded)} tini's (bound 1.0x), {Measure.Ratio(total[2] - ourStart, floorAdded)} the floor's; " +
+                $"(c) init -- /bin/true {Measure.Ratio(total[2], total[0])} tini's (bound 1.5x), the floor itself {Measure.Ratio(floorTotal, total[0])}");
         }
 
         Forwarding(contenders);
