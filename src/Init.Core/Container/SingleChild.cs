@@ -50,7 +50,10 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
         var forwarded = Forwarded();
         // Before the loop's first PosixSignalRegistration starts the runtime's signal thread, which inherits the mask.
         using var direct = DirectSignals.Block(forwarded.With(SIGCHLD), _flavor.ForwardsSentFaults ? Faults : SignalSet.Empty);
-        using var loop = _loop = new EventLoop();
+        // Not disposed: Run's return ends the process, and the kernel drops the handlers and
+        // descriptors with it; putting back some 30 signal dispositions one by one was a twentieth
+        // of what `init -- /bin/true` adds to its start-up.
+        var loop = _loop = new EventLoop();
         loop.HandlerFailed = e => Log.Warn("internal error: " + e.Message);
         RegisterForwarding(forwarded);
         direct.Watch(loop, OnDirectSignal, CannotReadDirectly);

@@ -48,6 +48,8 @@ public static class FdLimit
         {
             // A container may forbid raising the hard limit: the soft one up to it is always allowed.
             wanted = original with { Current = original.Maximum };
+            // Already there: nothing to put back around every spawn.
+            if (wanted.Current == original.Current) return true;
             if (Sys.SetRlimit(RLIMIT_NOFILE, wanted) < 0) return false;
         }
         _original = original;
