@@ -50,22 +50,14 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
     // may stand for several; tini's line for the signal is kept (scripts grep for it), one per reaped child.
     public override void OrphanReaped(int pid, int status)
     {
-        if (Log.DebugEnabled)
-        {
-            Log.Debug("Received SIGCHLD");
-            Log.Debug($"Reaped child with pid: '{pid}'");
-        }
+        DebugReaped(pid);
         if (Options.WarnOnReap) Log.Warn($"Reaped zombie process with pid={pid}");
     }
 
     public override int MainChildExited(int pid, int status, int target)
     {
         int code = WaitStatus.ToExitCode(status);
-        if (Log.DebugEnabled)
-        {
-            Log.Debug("Received SIGCHLD");
-            Log.Debug($"Reaped child with pid: '{pid}'");
-        }
+        DebugReaped(pid);
         if (Log.InfoEnabled)
         {
             if (WaitStatus.Signaled(status)) Log.Info($"Main child exited with signal (with signal '{Sys.StrSignal(WaitStatus.TermSignal(status))}')");
@@ -78,5 +70,13 @@ public sealed class TiniFlavor(ContainerOptions options, InheritedSignals inheri
             Log.Trace("Exiting: child has exited");
         }
         return Options.RemapToZero[code] ? 0 : code;
+    }
+
+    /// <summary>tini's two lines for each child it reaps (its SIGCHLD, then the pid), at verbosity 3.</summary>
+    private void DebugReaped(int pid)
+    {
+        if (!Log.DebugEnabled) return;
+        Log.Debug("Received SIGCHLD");
+        Log.Debug($"Reaped child with pid: '{pid}'");
     }
 }

@@ -36,10 +36,10 @@ public class DefaultLoggerTests
         try
         {
             Assert.That(Run.Until(() => SvLog(temp, "talker", "-n", "1").Stdout == "20000\n", 20_000), Is.True, "the ring holds the last line");
-            long before = AnonKiB(engine.Id);
+            long before = Procs.AnonKiB(engine.Id);
             for (int i = 0; i < 200; i++)
                 Assert.That(SvLog(temp, "talker", "-n", "100000000").Stdout.Length, Is.InRange(60 * 1024, 64 * 1024));
-            long after = AnonKiB(engine.Id);
+            long after = Procs.AnonKiB(engine.Id);
             TestContext.Out.WriteLine($"engine RssAnon {before} KiB before 200 snapshots of 64 KiB, {after} KiB after");
             Assert.That(after - before, Is.LessThan(4 * 1024), "12.5 MiB of garbage, collected as it came");
         }
@@ -48,9 +48,6 @@ public class DefaultLoggerTests
             RunsvdirTests.Stop(engine);
         }
     }
-
-    private static long AnonKiB(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("RssAnon:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 
     [Test, CancelAfter(180_000)]
     public void A_million_lines_come_out_prefixed_and_in_order_while_the_engine_stays_small_and_sv_log_prints_the_last()

@@ -72,6 +72,14 @@ public static class Procs
         return 0;
     }
 
+    /// <summary>Resident anonymous memory of a process in KiB (RssAnon: its heaps and stacks, not its mapped files).</summary>
+    public static long AnonKiB(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith("RssAnon:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return 0;
+    }
+
     /// <summary>How often the process's main thread went to sleep and woke up (voluntary context switches).</summary>
     public static long Wakeups(int pid)
     {

@@ -155,7 +155,7 @@ public partial class ServiceProcessTests
         {
             switch (c)
             {
-                // Init's one deliberate difference: a d keeps an exit already wanted (runsv.c: want = W_DOWN).
+                // A deliberate difference of Init's: a d keeps an exit already wanted (runsv.c: want = W_DOWN).
                 case 'd': if (Want != Want.Exit) Want = Want.Down; UpdateStatus(); if (Pid != 0 && State != RunState.Finish) StopService(); break;
                 case 'u': Want = Want.Up; UpdateStatus(); if (Pid == 0) StartService(); break;
                 case 'x':
