@@ -12,6 +12,14 @@ public readonly record struct MountEntry(string Source, string Target, string Ty
 /// </summary>
 public static class Mounts
 {
+    /// <summary>
+    /// cgroup2's options. favordynmods (Linux 6.0): the engine moves every process it starts into its
+    /// service's cgroup, and without it each move after a quiet spell waits for an RCU grace period
+    /// (measured 6–10 ms a move, against 0.3–0.6 ms with it), on the loop every service shares; the
+    /// price is a little more work in fork and exit. An older kernel refuses the option: then without it.
+    /// </summary>
+    public const string CgroupOptions = "nsdelegate,favordynmods", CgroupOptionsBefore6_0 = "nsdelegate";
+
     /// <summary>What a plain system needs, in order (parents first).</summary>
     public static readonly (string Target, string Type, string Source, uint Flags, string? Data)[] Api =
     [
@@ -21,7 +29,7 @@ public static class Mounts
         ("/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC | MS_RELATIME, "gid=5,mode=0620,ptmxmode=000"),
         ("/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NODEV | MS_RELATIME, "mode=1777"),
         ("/run", "tmpfs", "run", MS_NOSUID | MS_NODEV | MS_RELATIME, "mode=0755"),
-        ("/sys/fs/cgroup", "cgroup2", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, "nsdelegate"),
+        ("/sys/fs/cgroup", "cgroup2", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, CgroupOptions),
     ];
 
     /// <summary>The mount table; empty when /proc is not mounted.</summary>
@@ -46,7 +54,8 @@ public static class Mounts
     {
         if (current.Any(m => m.Target == target)) return null;
         if (Sys.Stat(target, out var st) != 0) Sys.Mkdir(target, 0x1ED);
-        if (Sys.Mount(source, target, type, flags, data) == 0)
+        if (Sys.Mount(source, target, type, flags, data) == 0
+            || (data == CgroupOptions && Sys.Errno == EINVAL && Sys.Mount(source, target, type, flags, CgroupOptionsBefore6_0) == 0))
         {
             current.Add(new MountEntry(source, target, type));
             return null;

@@ -52,6 +52,34 @@ public class PlantedSymlinkTests
         Reliability.Record("attack", $"supervise/{file} planted as a symlink to a root file by the service dir's owner ({runsv})", 1, "the link is replaced; the victim file untouched", peer: "runit's runsv truncates and overwrites the victim");
     }
 
+    /// <summary>
+    /// A <c>*.new</c> stays in supervise/ after each swap and is written over the next time, so a hard
+    /// link planted in its place (to a file the owner may not write) must be told from it.
+    /// </summary>
+    [TestCase("status.new", "runsv")]
+    [TestCase("status.new", Supervised.Engine)]
+    [TestCase("pid.new", Supervised.Engine)]
+    [CancelAfter(20_000)]
+    [Category("Reliability")]
+    public void A_new_file_replaced_by_a_hard_link_while_running_is_not_written_through(string file, string runsv)
+    {
+        using var temp = new TempDirectory();
+        var (service, victim) = Arrange(temp);
+        Chown(service);
+        using var supervised = new Supervised(service, runsv == "runsv" ? null : runsv, temp.Path);
+        supervised.WaitRunning();
+        string planted = Path.Combine(service, "supervise", file);
+        Assert.That(File.Exists(planted), Is.True, "the swap left the previous file under the .new name");
+
+        File.Delete(planted);
+        Assert.That(Run.Shell($"ln '{victim}' '{planted}'").ExitCode, Is.Zero);
+        supervised.Control("d");
+        Assert.That(Run.Until(() => supervised.Status().Pid == 0), Is.True, "the files are published again after the stop");
+
+        Assert.That(File.ReadAllText(victim), Is.EqualTo(Secret), "the linked file is untouched");
+        Reliability.Record("attack", $"supervise/{file} replaced by a hard link to a root file while supervised ({runsv})", 1, "the link is unlinked, a new file made; the linked file untouched");
+    }
+
     [Test, CancelAfter(20_000)]
     public void Runits_runsv_writes_through_a_planted_pid_new_symlink()
     {
