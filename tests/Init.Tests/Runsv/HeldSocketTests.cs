@@ -185,7 +185,7 @@ public class HeldSocketTests
             // Under the engine a service without log/ has its default logger's socket, and with cgroups its cgroup's path.
             string[] runits = ["control", "identity", "lock", "ok", "pid", "stat", "status"];
             string[] engines = File.Exists(temp["svc/supervise/cgroup"]) ? ["cgroup", "log.sock"] : ["log.sock"];
-            Assert.That(Directory.GetFileSystemEntries(temp["svc/supervise"]).Select(Path.GetFileName).Order(),
+            Assert.That(SuperviseListing.Files(temp["svc/supervise"]),
                 Is.EqualTo(supervisor == "runsv" ? runits : runits.Concat(engines).Order()), "supervise/ as for any service");
         });
     }

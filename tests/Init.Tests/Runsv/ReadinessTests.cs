@@ -109,7 +109,7 @@ public class ReadinessTests
         using var supervised = new Supervised(temp["svc"]);
         supervised.WaitRunning();
 
-        Assert.That(Directory.GetFileSystemEntries(temp["svc/supervise"]).Select(Path.GetFileName).Order(),
+        Assert.That(SuperviseListing.Files(temp["svc/supervise"]),
             Is.EqualTo(new[] { "control", "identity", "lock", "ok", "pid", "stat", "status" }), "runit's files and the identity adoption needs");
     }
 

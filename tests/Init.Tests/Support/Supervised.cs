@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Init.Interop;
 using Init.Supervision;
 
 namespace Init.Tests.Support;
@@ -80,10 +81,17 @@ public sealed class Supervised : IDisposable
     /// <summary>Something holds supervise/ok open for reading (sv's test for a live runsv).</summary>
     public bool HasSupervisor => SuperviseClient.HasSupervisor(Supervise());
 
+    /// <summary>
+    /// Writes to supervise/control as sv does, without blocking: a blocking open of the FIFO waits
+    /// for ever once the supervisor is gone (a Dispose racing its exit hung a whole run). Until the
+    /// supervisor has the FIFO open it is tried again for a while; IOException when it never does.
+    /// </summary>
     public void Control(string bytes, bool log = false)
     {
-        using var fifo = new FileStream(Path.Combine(Supervise(log), "control"), FileMode.Open, FileAccess.Write);
-        fifo.Write(System.Text.Encoding.ASCII.GetBytes(bytes));
+        byte[] data = System.Text.Encoding.ASCII.GetBytes(bytes);
+        int rc = 0;
+        Run.Until(() => (rc = SuperviseClient.Send(Supervise(log), data)) is not (Consts.ENXIO or Consts.ENOENT) || _runsv.HasExited, 5_000);
+        if (rc != 0) throw new IOException($"{Supervise(log)}/control: {(rc < 0 ? "short write" : $"errno {rc}")}");
     }
 
     public void Dispose()
