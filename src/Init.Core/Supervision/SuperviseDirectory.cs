@@ -248,10 +248,10 @@ public sealed class SuperviseDirectory : IDisposable
     /// swapped with <c>NAME</c> by <c>renameat2(RENAME_EXCHANGE)</c>. So readers see the old file or the
     /// new one, never a gap or a part (only a reader still holding the old file open when the next
     /// write of NAME goes into it would see that write). After the swap <c>NAME.new</c> holds the
-    /// previous content and is written over the next time: on ext4 a rename over a file makes the new one be written out at
-    /// once (auto_da_alloc, 430–530 µs per file here), and creating and deleting an inode per write
-    /// was most of what was left of a restart's cost. The first time (nothing to swap with), and where
-    /// the file system cannot exchange, a plain rename, as runit's.
+    /// previous content and is written over the next time: on ext4 a rename over a file makes the
+    /// new one be written out at once (auto_da_alloc, 430–530 µs per file here), and creating and
+    /// deleting an inode per write was most of what was left of a restart's cost. The first time
+    /// (nothing to swap with), and where the file system cannot exchange, a plain rename, as runit's.
     /// </summary>
     private bool Replace(string name, ReadOnlySpan<byte> content, Action<string, int> warn)
     {

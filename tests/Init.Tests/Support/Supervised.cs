@@ -103,8 +103,10 @@ public sealed class Supervised : IDisposable
             else try { Control("x"); } catch (IOException) { }
             if (!_runsv.WaitForExit(3000)) { try { _runsv.Kill(); } catch (InvalidOperationException) { } }
         }
-        // Anything the service left behind (tests use `exec`, so this is just the run script's pid).
-        if (TryStatus(out var r) && r.Pid != 0) Run.Shell($"kill -9 {r.Pid} 2>/dev/null", cancellable: false);
+        // Anything the service or its logger left behind (tests use `exec`, so this is just each run
+        // script's pid); a logger that never reads its stdin outlives a runsv killed waiting for it.
+        foreach (bool log in new[] { false, true })
+            if (TryStatus(out var r, log) && r.Pid != 0) Run.Shell($"kill -9 {r.Pid} 2>/dev/null", cancellable: false);
         _runsv.WaitForExit();
         _runsv.Dispose();
     }
