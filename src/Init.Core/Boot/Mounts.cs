@@ -13,23 +13,24 @@ public readonly record struct MountEntry(string Source, string Target, string Ty
 public static class Mounts
 {
     /// <summary>
-    /// cgroup2's options. favordynmods (Linux 6.0): the engine moves every process it starts into its
+    /// What a plain system needs, in order (parents first). <c>OlderData</c>: the options to try when
+    /// the kernel refuses <c>Data</c> (EINVAL) as too new.
+    /// <para>
+    /// cgroup2's favordynmods (Linux 6.0): the engine moves every process it starts into its
     /// service's cgroup, and without it each move after a quiet spell waits for an RCU grace period
     /// (measured 6–10 ms a move, against 0.3–0.6 ms with it), on the loop every service shares; the
-    /// price is a little more work in fork and exit. An older kernel refuses the option: then without it.
+    /// price is a little more work in fork and exit.
+    /// </para>
     /// </summary>
-    public const string CgroupOptions = "nsdelegate,favordynmods", CgroupOptionsBefore6_0 = "nsdelegate";
-
-    /// <summary>What a plain system needs, in order (parents first).</summary>
-    public static readonly (string Target, string Type, string Source, uint Flags, string? Data)[] Api =
+    public static readonly (string Target, string Type, string Source, uint Flags, string? Data, string? OlderData)[] Api =
     [
-        ("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, null),
-        ("/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, null),
-        ("/dev", "devtmpfs", "devtmpfs", MS_NOSUID | MS_RELATIME, "mode=0755"),
-        ("/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC | MS_RELATIME, "gid=5,mode=0620,ptmxmode=000"),
-        ("/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NODEV | MS_RELATIME, "mode=1777"),
-        ("/run", "tmpfs", "run", MS_NOSUID | MS_NODEV | MS_RELATIME, "mode=0755"),
-        ("/sys/fs/cgroup", "cgroup2", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, CgroupOptions),
+        ("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, null, null),
+        ("/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, null, null),
+        ("/dev", "devtmpfs", "devtmpfs", MS_NOSUID | MS_RELATIME, "mode=0755", null),
+        ("/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC | MS_RELATIME, "gid=5,mode=0620,ptmxmode=000", null),
+        ("/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NODEV | MS_RELATIME, "mode=1777", null),
+        ("/run", "tmpfs", "run", MS_NOSUID | MS_NODEV | MS_RELATIME, "mode=0755", null),
+        ("/sys/fs/cgroup", "cgroup2", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, "nsdelegate,favordynmods", "nsdelegate"),
     ];
 
     /// <summary>The mount table; empty when /proc is not mounted.</summary>
@@ -49,13 +50,16 @@ public static class Mounts
 
     public static bool IsMounted(string target) => Current().Any(m => m.Target == target);
 
-    /// <summary>Mounts <paramref name="target"/> if nothing is mounted there; returns null or an error text.</summary>
-    public static string? MountIfMissing(string target, string type, string source, uint flags, string? data, List<MountEntry> current)
+    /// <summary>
+    /// Mounts <paramref name="target"/> if nothing is mounted there, with <paramref name="olderData"/>
+    /// when the kernel does not know an option of <paramref name="data"/>; returns null or an error text.
+    /// </summary>
+    public static string? MountIfMissing(string target, string type, string source, uint flags, string? data, List<MountEntry> current, string? olderData = null)
     {
         if (current.Any(m => m.Target == target)) return null;
         if (Sys.Stat(target, out var st) != 0) Sys.Mkdir(target, 0x1ED);
         if (Sys.Mount(source, target, type, flags, data) == 0
-            || (data == CgroupOptions && Sys.Errno == EINVAL && Sys.Mount(source, target, type, flags, CgroupOptionsBefore6_0) == 0))
+            || (olderData is not null && Sys.Errno == EINVAL && Sys.Mount(source, target, type, flags, olderData) == 0))
         {
             current.Add(new MountEntry(source, target, type));
             return null;

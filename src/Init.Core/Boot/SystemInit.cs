@@ -83,10 +83,10 @@ public sealed class SystemInit(InitContext ctx, bool runitStages)
     {
         var current = Mounts.Current();
         var mounted = new List<string>(ctx.EarlyMounts);
-        foreach (var (target, type, source, flags, data) in Mounts.Api)
+        foreach (var (target, type, source, flags, data, olderData) in Mounts.Api)
         {
             if (current.Any(m => m.Target == target)) continue;
-            if (Mounts.MountIfMissing(target, type, source, flags, data, current) is { } error) Log.Warn("stage 1: " + error);
+            if (Mounts.MountIfMissing(target, type, source, flags, data, current, olderData) is { } error) Log.Warn("stage 1: " + error);
             else mounted.Add(target);
         }
         if (mounted.Count > 0) Log.Line("stage 1: mounted " + string.Join(' ', mounted));

@@ -256,13 +256,12 @@ public sealed class SuperviseDirectory : IDisposable
     private bool Replace(string name, ReadOnlySpan<byte> content, Action<string, int> warn)
     {
         string temp = name + ".new";
-        int fd = OpenOwn(temp, out long size);
-        bool reused = fd >= 0;
-        if (!reused) fd = Sys.CreateNewAt(_dir, temp, 0x1A4 /* 0644 */);
+        int fd = OpenOwn(temp, out long size);   // size 0 when there is none to write over
+        if (fd < 0) fd = Sys.CreateNewAt(_dir, temp, 0x1A4 /* 0644 */);
         if (fd < 0) { warn($"unable to open {_label}/{name}.new", Sys.Errno); return false; }
         // Written over, then cut to length: truncating to zero first would set off auto_da_alloc too.
         int written = Sys.WriteAll(fd, content);
-        if (written >= 0 && reused && size > content.Length) written = Sys.Ftruncate(fd, content.Length);
+        if (written >= 0 && size > content.Length) written = Sys.Ftruncate(fd, content.Length);
         int errno = Sys.Errno;
         Sys.Close(fd);
         if (written < 0)
