@@ -15,7 +15,7 @@ namespace Init.Bench;
 /// </summary>
 public static class ContainerBench
 {
-    private const int TrueRuns = 200;
+    private const int TrueRuns = 400;
     private const int Orphans = 2000;
     private const int ReapRuns = 5;
 
@@ -56,26 +56,32 @@ public static class ContainerBench
         var contenders = Contenders(bin);
         var startUps = StartUps(bin);
 
-        // Interleaved rounds so machine load hits every contender alike.
-        var start = new double[startUps.Length];
-        var total = new double[contenders.Length];
+        // Interleaved rounds so machine load hits every contender alike; medians, because this
+        // machine's noise comes in bursts that move a mean of 200 by a tenth.
+        var startRuns = startUps.Select(_ => new List<double>()).ToArray();
+        var totalRuns = contenders.Select(_ => new List<double>()).ToArray();
         // The floor's own `-- /bin/true`: posix_spawn and waitpid from an empty NativeAOT Main.
         bool hasFloor = startUps.Length == 3;   // tini, the floor, ours
-        double floorTotal = 0;
+        var floorRuns = new List<double>();
+        var startTimers = startUps.Select(s => SpawnTimer.Prepare(s.File, s.Args)).ToArray();
+        var totalTimers = contenders.Select(c => SpawnTimer.Prepare(c.File, [.. c.Options, "/bin/true"])).ToArray();
+        using var floorTimer = hasFloor ? SpawnTimer.Prepare(Floor(bin), ["--", "/bin/true"]) : null;
         for (int round = 0; round < TrueRuns; round++)
         {
-            for (int i = 0; i < startUps.Length; i++)
-                start[i] += Time(startUps[i].File, startUps[i].Args) / TrueRuns;
-            for (int i = 0; i < contenders.Length; i++)
-                total[i] += Time(contenders[i].File, [.. contenders[i].Options, "/bin/true"]) / TrueRuns;
-            if (hasFloor) floorTotal += Time(Floor(bin), ["--", "/bin/true"]) / TrueRuns;
+            for (int i = 0; i < startUps.Length; i++) startRuns[i].Add(startTimers[i].Run());
+            for (int i = 0; i < contenders.Length; i++) totalRuns[i].Add(totalTimers[i].Run());
+            if (floorTimer is not null) floorRuns.Add(floorTimer.Run());
         }
-        Console.WriteLine($"-- start-up alone, mean wall time of {TrueRuns} runs (spawned from .NET; the same overhead for all)");
+        foreach (var timer in startTimers.Concat(totalTimers)) timer.Dispose();
+        var start = startRuns.Select(Median).ToArray();
+        var total = totalRuns.Select(Median).ToArray();
+        double floorTotal = hasFloor ? Median(floorRuns) : 0;
+        Console.WriteLine($"-- start-up alone, median wall time of {TrueRuns} runs (posix_spawn to reaped, output drained: SpawnTimer)");
         for (int i = 0; i < startUps.Length; i++)
             Console.WriteLine($"{startUps[i].Name,-22} {start[i],8:0.00} ms   vs tini {Measure.Ratio(start[i], start[0])}");
         if (hasFloor)
             Console.WriteLine($"{"(b) init --version",-22} vs the empty NativeAOT Main {Measure.Ratio(start[2], start[1])} (bound: 1.1x)");
-        Console.WriteLine($"-- `ENTRYPOINT -- /bin/true`, mean of {TrueRuns} runs; added = that minus the entrypoint's own start-up above");
+        Console.WriteLine($"-- `ENTRYPOINT -- /bin/true`, median of {TrueRuns} runs; added = that minus the entrypoint's own start-up above");
         double tiniAdded = total[0] - start[0];
         double ourStart = start[^1];
         for (int i = 0; i < contenders.Length; i++)
@@ -101,7 +107,7 @@ public static class ContainerBench
         for (int i = 0; i < contenders.Length; i++) reap[i] = [];
         for (int round = 0; round < ReapRuns; round++)
             for (int i = 0; i < contenders.Length; i++)
-                reap[i].Add(Time("/usr/bin/unshare", ["--fork", "--pid", "--mount-proc", contenders[i].File, .. contenders[i].Options, "/usr/bin/perl", "-e", OrphanScript, Orphans.ToString()]));
+                reap[i].Add(SpawnTimer.Once("/usr/bin/unshare", ["--fork", "--pid", "--mount-proc", contenders[i].File, .. contenders[i].Options, "/usr/bin/perl", "-e", OrphanScript, Orphans.ToString()]));
         Console.WriteLine($"-- reaping {Orphans} orphans as PID 1 (unshare), median of {ReapRuns} runs: start to last orphan reaped and exit");
         double tiniReap = Median(reap[0]);
         for (int i = 0; i < contenders.Length; i++)
@@ -180,18 +186,4 @@ public static class ContainerBench
         return values[values.Count / 2];
     }
 
-    private static double Time(string file, string[] args)
-    {
-        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(info)!;
-        p.OutputDataReceived += (_, _) => { }; // --version's line: read and dropped
-        p.BeginOutputReadLine();
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        double ms = sw.Elapsed.TotalMilliseconds;
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: exit {p.ExitCode}: {err}");
-        return ms;
-    }
 }

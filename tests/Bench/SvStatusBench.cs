@@ -47,11 +47,13 @@ public static partial class SvStatusBench
 
             Call(ours, args, svdir); Call(theirs, args, svdir); // warm the page cache
             double oursMs = 0, theirsMs = 0;
-            for (int r = 0; r < Rounds; r++)
-            {
-                oursMs += Timed(ours, args, svdir);
-                theirsMs += Timed(theirs, args, svdir);
-            }
+            using (var oursTimer = Timer(ours, args, svdir))
+            using (var theirsTimer = Timer(theirs, args, svdir))
+                for (int r = 0; r < Rounds; r++)
+                {
+                    oursMs += oursTimer.Run();
+                    theirsMs += theirsTimer.Run();
+                }
             oursMs /= Rounds; theirsMs /= Rounds;
             long oursIr = Instructions(ours, args, svdir), theirsIr = Instructions(theirs, args, svdir);
 
@@ -66,11 +68,14 @@ public static partial class SvStatusBench
             {
                 double oneMs = 0, floorMs = 0, runitOneMs = 0;
                 string[] one = ["status", names[0]];
+                using var oneTimer = Timer(ours, one, svdir);
+                using var floorTimer = Timer(floor, [], svdir);
+                using var runitOneTimer = Timer(theirs, one, svdir);
                 for (int r = 0; r < Rounds * 2; r++)
                 {
-                    oneMs += Timed(ours, one, svdir);
-                    floorMs += Timed(floor, [], svdir);
-                    runitOneMs += Timed(theirs, one, svdir);
+                    oneMs += oneTimer.Run();
+                    floorMs += floorTimer.Run();
+                    runitOneMs += runitOneTimer.Run();
                 }
                 oneMs /= Rounds * 2; floorMs /= Rounds * 2; runitOneMs /= Rounds * 2;
                 Console.WriteLine($"(d) sv status x: ours {oneMs:0.00} ms, empty NativeAOT Main {floorMs:0.00} ms: {Measure.Ratio(oneMs, floorMs)} (bound 1.15x); runit's sv {runitOneMs:0.00} ms");
@@ -96,12 +101,7 @@ public static partial class SvStatusBench
         return output;
     }
 
-    private static double Timed(string sv, string[] args, string svdir)
-    {
-        var sw = Stopwatch.StartNew();
-        Call(sv, args, svdir);
-        return sw.Elapsed.TotalMilliseconds;
-    }
+    private static SpawnTimer Timer(string sv, string[] args, string svdir) => SpawnTimer.Prepare(sv, args, svdir, "SVDIR=" + svdir);
 
     private static long Instructions(string sv, string[] args, string svdir)
     {

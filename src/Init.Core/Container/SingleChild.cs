@@ -15,7 +15,7 @@ namespace Init.Container;
 /// </summary>
 public sealed class SingleChild(ContainerOptions options, InheritedSignals inherited)
 {
-    /// <summary>Orphans are collected this often (and at once whenever the main child exits).</summary>
+    /// <summary>Orphans are collected this often until SIGCHLD is read from the signalfd (and at once whenever the main child exits).</summary>
     private const long SweepMs = 100;
     private const long GracePollMs = 20;
 
@@ -55,10 +55,11 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
         // of what `init -- /bin/true` adds to its start-up.
         var loop = _loop = new EventLoop();
         loop.HandlerFailed = e => Log.Warn("internal error: " + e.Message);
-        RegisterForwarding(forwarded);
-        direct.Watch(loop, OnDirectSignal, CannotReadDirectly);
+        bool takenFirst = TakesSignalsFirst;
+        if (takenFirst) TakeSignals(forwarded, direct);
         if (options.ServiceDirectory is { } directory) StartServices(directory);
         int rc = Start();
+        if (!takenFirst && rc == 0) TakeSignals(forwarded, direct);
         if (rc != 0)
         {
             if (_services is null) return rc;
@@ -142,6 +143,24 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
     // ---- signals -----------------------------------------------------------------------
 
     /// <summary>
+    /// Whether the signals are taken before the child is started. Usually they are taken just after:
+    /// the runtime's signal thread and some 30 registrations then run while the child execs, instead
+    /// of before it (they were a sixth of what <c>init -- /bin/true</c> adds to its start-up, tini's
+    /// whole margin). Until they are, the set is blocked on this thread and a signal reaches the
+    /// runtime's finalizer thread with its default action, as one sent while the runtime starts does:
+    /// the spawn widens that window by a fraction of a millisecond. They come first when the services
+    /// start before the child (that takes a while) or stdin is a terminal: ctrl-c may come at any
+    /// moment, and dumb-init's hand-off of the terminal sends us SIGHUP and SIGCONT before the spawn.
+    /// </summary>
+    private bool TakesSignalsFirst => options.ServiceDirectory is not null || Sys.IsTerminal(0);
+
+    private void TakeSignals(SignalSet forwarded, DirectSignals direct)
+    {
+        RegisterForwarding(forwarded);
+        direct.Watch(_loop, OnDirectSignal, ReadingDirectly, CannotReadDirectly);
+    }
+
+    /// <summary>
     /// dumb-init passes these on when they are sent (kill(2), <c>docker kill -s</c>); tini leaves
     /// them alone. The runtime's signal registration cannot take them (its handler would return into
     /// a real fault forever; the runtime's own SEGV and FPE handler could turn a sent one into a
@@ -190,6 +209,14 @@ public sealed class SingleChild(ContainerOptions options, InheritedSignals inher
         if (signo == SIGCHLD) _loop.Sweep();
         else Forward(signo);
     }
+
+    /// <summary>
+    /// SIGCHLD now comes from the signalfd with every exit, so the sweep is only a safety net: once a
+    /// second, as tini's sigtimedwait times out, instead of ten idle wake-ups a second.
+    /// </summary>
+    private void ReadingDirectly() => _loop.ChangeSweepInterval(IdleSweepMs);
+
+    private const long IdleSweepMs = 1000;
 
     private void CannotReadDirectly(string why)
     {

@@ -47,11 +47,12 @@ public sealed class DirectSignals : IDisposable
     }
 
     /// <summary>
-    /// After <see cref="SettleMs"/>, reads the set from a signalfd on <paramref name="loop"/> and passes
-    /// each signal to <paramref name="received"/>; or, when some thread still does not block them,
-    /// unblocks them here and says why through <paramref name="cannot"/> (then they stay where they were).
+    /// After <see cref="SettleMs"/>, reads the set from a signalfd on <paramref name="loop"/>, passes
+    /// each signal to <paramref name="received"/> and says so through <paramref name="reading"/>; or,
+    /// when some thread still does not block them, unblocks them here and says why through
+    /// <paramref name="cannot"/> (then they stay where they were).
     /// </summary>
-    public void Watch(EventLoop loop, Action<int> received, Action<string> cannot) => loop.After(SettleMs, () =>
+    public void Watch(EventLoop loop, Action<int> received, Action reading, Action<string> cannot) => loop.After(SettleMs, () =>
     {
         BlockOnFinalizerThread();
         string? why = !EveryThreadBlocks(_bits) ? "a thread of the runtime does not block them"
@@ -68,6 +69,7 @@ public sealed class DirectSignals : IDisposable
             while (Sys.Read(_fd, info) == Sys.SignalFdInfoSize)
                 received((int)BitConverter.ToUInt32(info));   // ssi_signo
         });
+        reading();
     });
 
     public void Dispose()

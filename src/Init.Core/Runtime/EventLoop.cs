@@ -192,6 +192,18 @@ public sealed unsafe class EventLoop : IDisposable
         ScheduleSweep();
     }
 
+    /// <summary>
+    /// Sets the interval of an enabled sweep, longer too: for a loop that learns of every exit another
+    /// way (SIGCHLD from a signalfd), where the sweep is left as a safety net only.
+    /// </summary>
+    public void ChangeSweepInterval(long intervalMs)
+    {
+        if (_sweep is null || _sweepIntervalMs == intervalMs) return;
+        _sweep.Cancel();
+        _sweepIntervalMs = intervalMs;
+        ScheduleSweep();
+    }
+
     private void ScheduleSweep() => _sweep = After(_sweepIntervalMs, () => { Sweep(); ScheduleSweep(); });
 
     /// <summary>waitpid(-1, WNOHANG) until nothing is left to reap; dispatches every status.</summary>

@@ -42,6 +42,26 @@ public sealed class ReapingTests
         exit 0;
         """;
 
+    /// <summary>
+    /// Idle, the entrypoint wakes about once a second, as tini's sigtimedwait does: SIGCHLD comes
+    /// from our signalfd with every exit, so the sweep for orphans is only a safety net (it used to
+    /// wake the loop ten times a second for it).
+    /// </summary>
+    [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(30_000)]
+    public void An_idle_entrypoint_wakes_about_once_a_second(string which)
+    {
+        using var e = Entrypoint.WithDummy(which, ["-s", "--"], pidNamespace: false);
+        Assert.That(e.WaitFor(() => e.ReadyCount == 1), Is.True, "child never started");
+        Thread.Sleep(500);   // past the set-up of our signalfd (50 ms after the start)
+        long before = VoluntarySwitches(e.Pid);
+        Thread.Sleep(3000);
+        long wakeUps = VoluntarySwitches(e.Pid) - before;
+        Assert.That(wakeUps, Is.InRange(1, 6), "times the entrypoint's main thread slept and woke in 3 s");
+    }
+
+    private static long VoluntarySwitches(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("voluntary_ctxt_switches:"))["voluntary_ctxt_switches:".Length..].Trim());
+
     private static int Reaped(string stderr) => Regex.Matches(stderr, @"\[WARN  tini \(\d+\)\] Reaped zombie process with pid=\d+").Count;
 
     [TestCase(Entrypoint.Ours), TestCase(Entrypoint.Tini), CancelAfter(60_000)]
