@@ -19,6 +19,7 @@ public sealed unsafe partial class SpawnTimer : IDisposable
     private readonly List<nint> _strings = [];
     private readonly nint* _argv, _envp;
     private readonly byte* _actions, _attributes;
+    private readonly nint _workingDirectory;
     private readonly byte[] _output = new byte[4096];
 
     private SpawnTimer(string file, string[] args, string? workingDirectory, string[] environment)
@@ -46,8 +47,6 @@ public sealed unsafe partial class SpawnTimer : IDisposable
         posix_spawnattr_setsigmask(_attributes, none);
         posix_spawnattr_setflags(_attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     }
-
-    private readonly nint _workingDirectory;
 
     /// <summary><paramref name="file"/> with <paramref name="args"/> (argv[0] is the file) and our environment plus <paramref name="environment"/>.</summary>
     public static SpawnTimer Prepare(string file, string[] args, string? workingDirectory = null, params string[] environment) =>
