@@ -187,9 +187,7 @@ public sealed unsafe class EventLoop : IDisposable
     public void EnableSweep(long intervalMs)
     {
         if (_sweep is not null && _sweepIntervalMs <= intervalMs) return;
-        _sweep?.Cancel();
-        _sweepIntervalMs = intervalMs;
-        ScheduleSweep();
+        RescheduleSweep(intervalMs);
     }
 
     /// <summary>
@@ -199,7 +197,12 @@ public sealed unsafe class EventLoop : IDisposable
     public void ChangeSweepInterval(long intervalMs)
     {
         if (_sweep is null || _sweepIntervalMs == intervalMs) return;
-        _sweep.Cancel();
+        RescheduleSweep(intervalMs);
+    }
+
+    private void RescheduleSweep(long intervalMs)
+    {
+        _sweep?.Cancel();
         _sweepIntervalMs = intervalMs;
         ScheduleSweep();
     }

@@ -217,17 +217,26 @@ public sealed class SuperviseDirectory : IDisposable
     /// </summary>
     private void Overwrite(string name, string content, Action<string, int> warn)
     {
-        int fd = OpenOwn(name, out _);
-        if (fd < 0) fd = Sys.CreateNewAt(_dir, name, 0x1A4 /* 0644 */);
+        int fd = OpenForWriting(name, out _);
         if (fd < 0) { warn($"unable to open {_label}/{name}", Sys.Errno); return; }
         if (Sys.WriteAll(fd, Encoding.ASCII.GetBytes(content)) < 0) warn($"unable to write {_label}/{name}", Sys.Errno);
         Sys.Close(fd);
     }
 
     /// <summary>
+    /// <paramref name="name"/> opened for writing: our own file written over (<see cref="OpenOwn"/>),
+    /// or anything else replaced by a new one (size 0); -1 with errno when neither can be had.
+    /// </summary>
+    private int OpenForWriting(string name, out long size)
+    {
+        int fd = OpenOwn(name, out size);
+        return fd >= 0 ? fd : Sys.CreateNewAt(_dir, name, 0x1A4 /* 0644 */);
+    }
+
+    /// <summary>
     /// <paramref name="name"/> opened for writing when it is a plain file with no other link (what this
     /// class leaves there), with its size; -1 for anything else (absent, a symlink, a planted hard link,
-    /// a FIFO), which the caller then replaces with a file of its own.
+    /// a FIFO), which <see cref="OpenForWriting"/> then replaces with a file of its own.
     /// </summary>
     private int OpenOwn(string name, out long size)
     {
@@ -256,8 +265,7 @@ public sealed class SuperviseDirectory : IDisposable
     private bool Replace(string name, ReadOnlySpan<byte> content, Action<string, int> warn)
     {
         string temp = name + ".new";
-        int fd = OpenOwn(temp, out long size);   // size 0 when there is none to write over
-        if (fd < 0) fd = Sys.CreateNewAt(_dir, temp, 0x1A4 /* 0644 */);
+        int fd = OpenForWriting(temp, out long size);   // size 0 when there is none to write over
         if (fd < 0) { warn($"unable to open {_label}/{name}.new", Sys.Errno); return false; }
         // Written over, then cut to length: truncating to zero first would set off auto_da_alloc too.
         int written = Sys.WriteAll(fd, content);
